@@ -1,0 +1,244 @@
+import * as tf from '@tensorflow/tfjs';
+import { shuffledIndices } from '../util/seededRandom.js';
+import type { Features } from './featureCache.js';
+import type { EarlyStoppingSpec, OptimizerName } from './spec.js';
+
+/** One epoch's figures. */
+export interface EpochMetrics {
+  phase: string;
+  epoch: number;
+  loss: number;
+  accuracy: number;
+  valLoss: number;
+  valAccuracy: number;
+  seconds: number;
+}
+
+/** What progress callbacks receive while training. */
+export interface TrainProgress {
+  stage: 'features' | 'train' | 'evaluate';
+  phase: string;
+  epoch: number;
+  epochs: number;
+  batch: number;
+  batches: number;
+  loss?: number;
+  accuracy?: number;
+  valLoss?: number;
+  valAccuracy?: number;
+  imagesPerSec: number;
+  etaSeconds: number;
+}
+
+/** Inputs of a model: one feature block per model input (as many rows as labels). */
+export interface TensorSource {
+  features: Features;
+  labels: Int32Array;
+}
+
+/** Arguments of {@link fitPhase}. */
+export interface FitPhaseArgs {
+  model: tf.LayersModel;
+  train: TensorSource;
+  validation: TensorSource;
+  numClasses: number;
+  phase: string;
+  epochs: number;
+  learningRate: number;
+  optimizer: OptimizerName;
+  batchSize: number;
+  seed: number;
+  earlyStopping: EarlyStoppingSpec | false;
+  onProgress?: (p: TrainProgress) => void;
+  /** Fresh training inputs for an epoch (e.g. from augmented images); default: `train.features` every epoch. */
+  trainFeaturesForEpoch?: (epoch: number) => Promise<Features>;
+}
+
+/** Result of a phase. */
+export interface FitPhaseResult {
+  history: EpochMetrics[];
+  epochsRun: number;
+  earlyStopped: boolean;
+  bestEpoch: number;
+}
+
+export function makeOptimizer(name: OptimizerName, lr: number): tf.Optimizer {
+  switch (name) {
+    case 'adam':
+      return tf.train.adam(lr);
+    case 'sgd':
+      return tf.train.momentum(lr, 0.9);
+    case 'rmsprop':
+      return tf.train.rmsprop(lr);
+  }
+}
+
+/** Gathers rows `indices` of every feature block into tensors shaped for the model's inputs. */
+export function gatherBatch(features: Features, indices: ArrayLike<number>): tf.Tensor[] {
+  return features.blocks.map((block) => {
+    const per = block.data.length / features.count;
+    const out = new Float32Array(indices.length * per);
+    for (let i = 0; i < indices.length; i++) {
+      const r = indices[i]!;
+      out.set(block.data.subarray(r * per, (r + 1) * per), i * per);
+    }
+    return tf.tensor(out, [indices.length, ...block.shape]);
+  });
+}
+
+/** Predicted probabilities of a model over all rows of a source, batch by batch. */
+export async function predictAll(
+  model: tf.LayersModel,
+  features: Features,
+  batchSize: number,
+): Promise<Float32Array> {
+  const k = (model.outputs[0]!.shape[1] as number) ?? 0;
+  const out = new Float32Array(features.count * k);
+  for (let s = 0; s < features.count; s += batchSize) {
+    const idx = Int32Array.from({ length: Math.min(batchSize, features.count - s) }, (_, i) => s + i);
+    const p = tf.tidy(() => {
+      const xs = gatherBatch(features, idx);
+      return model.predict(xs.length === 1 ? xs[0]! : xs) as tf.Tensor;
+    });
+    out.set((await p.data()) as Float32Array, s * k);
+    p.dispose();
+  }
+  return out;
+}
+
+/** Mean categorical cross-entropy and accuracy of probabilities against labels. */
+export function lossAndAccuracy(probs: Float32Array, labels: Int32Array, k: number): { loss: number; accuracy: number } {
+  let loss = 0;
+  let correct = 0;
+  for (let i = 0; i < labels.length; i++) {
+    const row = probs.subarray(i * k, (i + 1) * k);
+    const y = labels[i]!;
+    loss -= Math.log(Math.max(row[y]!, 1e-7));
+    let arg = 0;
+    for (let j = 1; j < k; j++) if (row[j]! > row[arg]!) arg = j;
+    if (arg === y) correct++;
+  }
+  const n = Math.max(1, labels.length);
+  return { loss: loss / n, accuracy: correct / n };
+}
+
+/**
+ * Trains `model` for one phase with a seeded mini-batch loop (tfjs' `fit` shuffles with Math.random,
+ * so it cannot be reproduced from a seed). Dropout gets a distinct seed per step. With early stopping,
+ * the weights of the best validation epoch are restored at the end.
+ */
+export async function fitPhase(a: FitPhaseArgs): Promise<FitPhaseResult> {
+  const { model, train, validation, numClasses: k } = a;
+  const optimizer = makeOptimizer(a.optimizer, a.learningRate);
+  const vars = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
+  const dropouts = model.layers.filter((l) => l.getClassName() === 'Dropout') as unknown as { seed?: number }[];
+  const n = train.labels.length;
+  const batches = Math.ceil(n / a.batchSize);
+  const history: EpochMetrics[] = [];
+  let best = { loss: Infinity, epoch: -1, weights: null as tf.Tensor[] | null };
+  let sinceBest = 0;
+  let earlyStopped = false;
+  const started = Date.now();
+  let step = 0;
+  try {
+    for (let epoch = 0; epoch < a.epochs; epoch++) {
+      const t0 = Date.now();
+      const order = shuffledIndices(n, a.seed * 7919 + epoch);
+      const epochFeatures = a.trainFeaturesForEpoch ? await a.trainFeaturesForEpoch(epoch) : train.features;
+      let lossSum = 0;
+      let correct = 0;
+      for (let b = 0; b < batches; b++) {
+        const idx = order.subarray(b * a.batchSize, Math.min(n, (b + 1) * a.batchSize));
+        dropouts.forEach((d, i) => (d.seed = a.seed * 1_000_003 + step * 101 + i));
+        const yIdx = Int32Array.from(idx, (r) => train.labels[r]!);
+        const xs = gatherBatch(epochFeatures, idx);
+        const [cost, batchCorrect] = tf.tidy(() => {
+          const y = tf.oneHot(tf.tensor1d(yIdx, 'int32'), k).toFloat();
+          let correctT: tf.Scalar | undefined;
+          const c = optimizer.minimize(
+            () => {
+              const p = model.apply(xs.length === 1 ? xs[0]! : xs, { training: true }) as tf.Tensor;
+              correctT = tf.keep(tf.equal(p.argMax(-1), y.argMax(-1)).sum() as tf.Scalar);
+              return tf.losses.softmaxCrossEntropy(y, tf.log(tf.clipByValue(p, 1e-7, 1))) as tf.Scalar;
+            },
+            true,
+            vars,
+          );
+          return [c!, correctT!];
+        });
+        tf.dispose(xs);
+        const c = (await cost.data())[0]!;
+        const bc = (await batchCorrect.data())[0]!;
+        cost.dispose();
+        batchCorrect.dispose();
+        lossSum += c * idx.length;
+        correct += bc;
+        step++;
+        const elapsed = (Date.now() - started) / 1000;
+        const seen = epoch * n + b * a.batchSize + idx.length;
+        const rate = seen / Math.max(elapsed, 1e-3);
+        a.onProgress?.({
+          stage: 'train',
+          phase: a.phase,
+          epoch: epoch + 1,
+          epochs: a.epochs,
+          batch: b + 1,
+          batches,
+          loss: lossSum / (b * a.batchSize + idx.length),
+          accuracy: correct / (b * a.batchSize + idx.length),
+          imagesPerSec: rate,
+          etaSeconds: (a.epochs * n - seen) / rate,
+        });
+      }
+      const probs = await predictAll(model, validation.features, Math.max(a.batchSize, 128));
+      const val = lossAndAccuracy(probs, validation.labels, k);
+      const m: EpochMetrics = {
+        phase: a.phase,
+        epoch: epoch + 1,
+        loss: lossSum / n,
+        accuracy: correct / n,
+        valLoss: val.loss,
+        valAccuracy: val.accuracy,
+        seconds: (Date.now() - t0) / 1000,
+      };
+      history.push(m);
+      const elapsed = (Date.now() - started) / 1000;
+      a.onProgress?.({
+        stage: 'train',
+        phase: a.phase,
+        epoch: epoch + 1,
+        epochs: a.epochs,
+        batch: batches,
+        batches,
+        loss: m.loss,
+        accuracy: m.accuracy,
+        valLoss: m.valLoss,
+        valAccuracy: m.valAccuracy,
+        imagesPerSec: ((epoch + 1) * n) / Math.max(elapsed, 1e-3),
+        etaSeconds: (elapsed / (epoch + 1)) * (a.epochs - epoch - 1),
+      });
+      if (a.earlyStopping) {
+        if (val.loss < best.loss - (a.earlyStopping.minDelta ?? 0)) {
+          tf.dispose(best.weights ?? []);
+          best = { loss: val.loss, epoch: epoch + 1, weights: vars.map((v) => tf.clone(v)) };
+          sinceBest = 0;
+        } else if (++sinceBest >= a.earlyStopping.patience) {
+          earlyStopped = true;
+          break;
+        }
+      }
+    }
+    if (best.weights && best.epoch !== history.length) {
+      vars.forEach((v, i) => v.assign(best.weights![i]!));
+    }
+  } finally {
+    tf.dispose(best.weights ?? []);
+    optimizer.dispose();
+  }
+  return {
+    history,
+    epochsRun: history.length,
+    earlyStopped,
+    bestEpoch: best.epoch > 0 ? best.epoch : history.length,
+  };
+}

@@ -1,0 +1,18 @@
+export type { TrainSpec, AugmentationSpec, EarlyStoppingSpec, OptimizerName } from './spec.js';
+export { MAX_SAFE_FINE_TUNE_LR, DEFAULT_FINE_TUNE_LR } from './spec.js';
+export { validateTrainSpec } from './validate.js';
+export {
+  trainTransferModel,
+  defaultFeatureCache,
+  type TrainTransferArgs,
+  type TrainResult,
+  type PhaseReport,
+} from './train.js';
+export { fitPhase, predictAll, type EpochMetrics, type TrainProgress } from './fit.js';
+export { MemoryFeatureCache, DirectoryFeatureCache, type FeatureCache, type Features } from './featureCache.js';
+export {
+  InProcessForward,
+  WorkerPoolForward,
+  type FrozenForwardEngine,
+  type FrozenForwardArgs,
+} from './frozenForward.js';

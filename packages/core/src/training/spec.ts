@@ -1,0 +1,64 @@
+import type { BackendName } from '../backend.js';
+
+/** Optimisers Graft trains with. */
+export type OptimizerName = 'adam' | 'sgd' | 'rmsprop';
+
+/** Data augmentation applied to training images (only where images are fed, not cached features). */
+export interface AugmentationSpec {
+  flipHorizontal?: boolean;
+  /** Pad by `padding` pixels, then crop back to size at a random offset. */
+  randomCrop?: { padding: number } | false;
+}
+
+/** Stop a phase when validation loss has not improved for `patience` epochs; the best weights are restored. */
+export interface EarlyStoppingSpec {
+  patience: number;
+  /** Smallest decrease that counts as an improvement; default 0. */
+  minDelta?: number;
+}
+
+/**
+ * How to train a transfer model. JSON-serialisable; the surgery's `freeze` says what stays frozen in
+ * fine-tuning's phase 2 (phase 1 and feature extraction freeze the whole backbone).
+ */
+export interface TrainSpec {
+  /** `feature-extraction`: backbone frozen, only the head trains. `fine-tuning`: then unfreeze the top at a low rate. */
+  mode: 'feature-extraction' | 'fine-tuning';
+  /** Epochs of phase 1 (the head); default 10. */
+  epochs?: number;
+  /** Learning rate of phase 1; default 1e-3. */
+  learningRate?: number;
+  /** Optimiser of phase 1; default `adam`. */
+  optimizer?: OptimizerName;
+  /** Mini-batch size; default 32. */
+  batchSize?: number;
+  /** Seed of initialisers, shuffling and dropout; default 42. */
+  seed?: number;
+  /** Default `{ patience: 3 }`; `false` to train every epoch. */
+  earlyStopping?: EarlyStoppingSpec | false;
+  /** Phase 2 of fine-tuning. */
+  fineTune?: {
+    /** Default 5. */
+    epochs?: number;
+    /** Default 1e-5. Above 1e-3 is refused unless `allowHighLearningRate`. */
+    learningRate?: number;
+    /** Default: phase 1's optimiser. */
+    optimizer?: OptimizerName;
+  };
+  /** Allow a phase-2 learning rate above 1e-3 (it usually destroys the pretrained features). */
+  allowHighLearningRate?: boolean;
+  augmentation?: AugmentationSpec;
+  /** Where the work runs; defaults chosen by {@link planBackends}. */
+  engine?: {
+    /** Worker threads for the frozen forward pass; default: one per core; 0 runs it in-process. */
+    workers?: number;
+    /** Force the inference backend of the frozen prefix. */
+    inferenceBackend?: BackendName;
+    /** Force the training backend of the trainable suffix. */
+    trainingBackend?: BackendName;
+  };
+}
+
+/** Fine-tuning learning rates above this are refused unless `allowHighLearningRate` is set. */
+export const MAX_SAFE_FINE_TUNE_LR = 1e-3;
+export const DEFAULT_FINE_TUNE_LR = 1e-5;

@@ -1,0 +1,347 @@
+import * as tf from '@tensorflow/tfjs';
+import { cpus } from 'node:os';
+import { planBackends, untrainableLayerClasses, useBackend, type BackendName } from '../backend.js';
+import { canonicalJson, fingerprintArtifacts, modelToArtifacts } from '../backbones/artifacts.js';
+import type { Backbone } from '../backbones/types.js';
+import { augmentBatch } from '../data/augment.js';
+import { datasetContentHash } from '../data/hash.js';
+import { imagesToTensor } from '../data/tensors.js';
+import type { DatasetSplit, ImageSet } from '../data/types.js';
+import { InvalidSpecError } from '../errors.js';
+import { evaluateClassifier, type Evaluation } from '../evaluation/index.js';
+import { applySurgery, describe, resolveFreeze, setFrozen, type SurgeryResult } from '../surgery/surgery.js';
+import { splitAtFreezeBoundary, type SplitModel } from '../surgery/split.js';
+import type { SurgerySpec } from '../surgery/spec.js';
+import { sha256Chunks } from '../util/hash.js';
+import { MemoryFeatureCache, type FeatureCache, type Features } from './featureCache.js';
+import { fitPhase, predictAll, type EpochMetrics, type TrainProgress } from './fit.js';
+import {
+  allocateFeatures,
+  InProcessForward,
+  WorkerPoolForward,
+  type FrozenForwardEngine,
+} from './frozenForward.js';
+import { DEFAULT_FINE_TUNE_LR, type TrainSpec } from './spec.js';
+import { validateTrainSpec } from './validate.js';
+
+/** Process-wide default feature cache, so a second run in the same process reuses features. */
+export const defaultFeatureCache: FeatureCache = new MemoryFeatureCache();
+
+/** Arguments of {@link trainTransferModel}. */
+export interface TrainTransferArgs {
+  backbone: Backbone;
+  data: DatasetSplit;
+  surgery: SurgerySpec;
+  train: TrainSpec;
+  /** Where frozen-prefix outputs are kept; default: a process-wide in-memory cache. */
+  featureCache?: FeatureCache;
+  onProgress?: (p: TrainProgress) => void;
+  /** Log lines (routing decisions, cache hits); default: none. */
+  log?: (line: string) => void;
+}
+
+/** How one phase ran. */
+export interface PhaseReport {
+  name: 'head' | 'fine-tune';
+  epochs: number;
+  epochsRun: number;
+  earlyStopped: boolean;
+  bestEpoch: number;
+  optimizer: string;
+  learningRate: number;
+  trainableLayers: string[];
+  frozenLayers: string[];
+  trainableParams: number;
+  /** Where the phase split the model, and whether the frozen prefix's outputs came from the cache. */
+  boundary: string[];
+  featureCache: { key: string; hit: boolean };
+  backends: { inference: BackendName; training: BackendName };
+  engine: FrozenForwardEngine['description'] | null;
+  featureSeconds: number;
+  trainSeconds: number;
+}
+
+/** Everything a run produced. The caller owns `model` and disposes it. */
+export interface TrainResult {
+  /** The whole transfer model (backbone part + head), trained; a standard LayersModel. */
+  model: tf.LayersModel;
+  /** Layer table and parameter totals in the final (phase-2 for fine-tuning) state. */
+  surgery: SurgeryResult;
+  phases: PhaseReport[];
+  history: EpochMetrics[];
+  evaluation: Evaluation;
+  /** sha256 of the trained weights (names, shapes, bytes), for determinism checks and lineage. */
+  weightsSha256: string;
+  seconds: number;
+}
+
+/**
+ * Trains a transfer model, planned at the freeze boundary: the frozen prefix runs once per image on
+ * the fastest inference engine (outputs cached by backbone fingerprint + cut + input shape +
+ * preprocessing + dataset hash), and only the trainable suffix trains, on the best backend that can
+ * train it. Feature extraction trains the head; fine-tuning then unfreezes the requested top of the
+ * backbone at a low learning rate.
+ */
+export async function trainTransferModel(args: TrainTransferArgs): Promise<TrainResult> {
+  const started = Date.now();
+  const { backbone, data, train } = args;
+  const log = args.log ?? (() => undefined);
+  const cache = args.featureCache ?? defaultFeatureCache;
+  validateTrainSpec(train, args.surgery);
+  const classes = data.train.classes;
+  if (canonicalJson(args.surgery.head?.classes) !== canonicalJson(classes)) {
+    throw new InvalidSpecError(
+      `head classes ${JSON.stringify(args.surgery.head?.classes)} must be the dataset's classes ${JSON.stringify(classes)}`,
+      'surgery.head.classes',
+    );
+  }
+  for (const [name, s] of [['train', data.train], ['validation', data.validation], ['test', data.test]] as const) {
+    if (s.count === 0) throw new InvalidSpecError(`the ${name} split is empty; use more images or other fractions`, 'data');
+  }
+  const seed = train.seed ?? 42;
+  const batchSize = train.batchSize ?? 32;
+  const plan = await planBackends();
+  const inferenceBackend = train.engine?.inferenceBackend ?? plan.inference;
+  const workers = train.engine?.workers ?? cpus().length;
+
+  // Build on the training backend so weights start where they will train.
+  await useBackend(train.engine?.trainingBackend ?? plan.training);
+  const surgery = await applySurgery({
+    backbone,
+    spec: { ...args.surgery, freeze: { kind: 'all' } },
+    seed,
+  });
+  const model = surgery.model;
+  const cutAt = surgery.cutAt;
+  const allFrozen = new Set(surgery.frozenLayers);
+  const phaseSpecs: { name: PhaseReport['name']; frozen: Set<string>; epochs: number; lr: number; optimizer: string }[] = [
+    {
+      name: 'head',
+      frozen: allFrozen,
+      epochs: train.epochs ?? 10,
+      lr: train.learningRate ?? 1e-3,
+      optimizer: train.optimizer ?? 'adam',
+    },
+  ];
+  if (train.mode === 'fine-tuning') {
+    phaseSpecs.push({
+      name: 'fine-tune',
+      frozen: resolveFreeze(backbone, cutAt, args.surgery.freeze!),
+      epochs: train.fineTune?.epochs ?? 5,
+      lr: train.fineTune?.learningRate ?? DEFAULT_FINE_TUNE_LR,
+      optimizer: train.fineTune?.optimizer ?? train.optimizer ?? 'adam',
+    });
+  }
+
+  const phases: PhaseReport[] = [];
+  const history: EpochMetrics[] = [];
+  let lastSplit: SplitModel | undefined;
+  let testFeatures: Features | undefined;
+  try {
+    for (const ph of phaseSpecs) {
+      setFrozen(model, ph.frozen);
+      // Re-applying layers in a suffix raises their reference counts; disposing the suffix lowers them.
+      lastSplit?.suffix.dispose();
+      const split = splitAtFreezeBoundary(model);
+      lastSplit = split;
+      const state = describe(model, new Set(surgery.headLayers));
+
+      // 1. Frozen prefix: once per image, cached.
+      const tf0 = Date.now();
+      const prefixKey = sha256Chunks([
+        backbone.fingerprint.topologySha256,
+        backbone.fingerprint.weightsSha256,
+        canonicalJson({
+          inputShape: surgery.inputShape,
+          preprocessing: backbone.preprocessing,
+          cutAt,
+          prefix: split.prefixLayers,
+          boundary: split.boundary,
+        }),
+      ]);
+      let engine: FrozenForwardEngine | null = null;
+      const featuresOf = async (set: ImageSet, part: string): Promise<{ features: Features; hit: boolean; key: string }> => {
+        const key = sha256Chunks([prefixKey, datasetContentHash(set)]);
+        const cached = await cache.get(key);
+        if (cached) return { features: cached, hit: true, key };
+        if (!split.prefix) {
+          return { features: preprocessedImages(set, backbone, surgery.inputShape), hit: false, key };
+        }
+        engine ??= await createEngine(split, backbone, surgery.inputShape, inferenceBackend, workers, batchSize);
+        const t = Date.now();
+        const features = await engine.run({
+          set,
+          onProgress: (done, total) => {
+            const rate = done / Math.max((Date.now() - t) / 1000, 1e-3);
+            args.onProgress?.({
+              stage: 'features',
+              phase: `${ph.name}:${part}`,
+              epoch: 0,
+              epochs: ph.epochs,
+              batch: done,
+              batches: total,
+              imagesPerSec: rate,
+              etaSeconds: (total - done) / rate,
+            });
+          },
+        });
+        await cache.set(key, features);
+        return { features, hit: false, key };
+      };
+      let trainF, valF, testF;
+      try {
+        trainF = await featuresOf(data.train, 'train');
+        valF = await featuresOf(data.validation, 'validation');
+        testF = await featuresOf(data.test, 'test');
+      } finally {
+        await (engine as FrozenForwardEngine | null)?.dispose();
+      }
+      const hit = trainF.hit && valF.hit && testF.hit;
+      log(`phase ${ph.name}: frozen prefix ${split.prefix ? `ends at ${split.boundary.join(', ')}` : 'is empty'}; features ${hit ? 'from cache' : 'computed'}`);
+      testFeatures = testF.features;
+      const featureSeconds = (Date.now() - tf0) / 1000;
+
+      // 2. Trainable suffix, on a backend that can train it.
+      const blocked = untrainableLayerClasses(plan.training);
+      const blocker = split.suffix.layers.find((l) => blocked.has(l.getClassName()));
+      const trainingBackend = train.engine?.trainingBackend ?? (blocker ? plan.fallbackTraining : plan.training);
+      if (blocker && !train.engine?.trainingBackend) {
+        log(
+          `phase ${ph.name}: ${plan.training} cannot train through ${blocker.getClassName()} ('${blocker.name}'); ` +
+            `the trainable part is routed to ${trainingBackend}`,
+        );
+      }
+      await useBackend(trainingBackend);
+      const tt0 = Date.now();
+      const augmentation = train.augmentation;
+      const augmenting = !!(augmentation && (augmentation.flipHorizontal || augmentation.randomCrop));
+      if (augmenting) {
+        log(`phase ${ph.name}: augmentation on: the frozen prefix runs on augmented images every epoch`);
+      }
+      const fit = await fitPhase({
+        model: split.suffix,
+        train: { features: trainF.features, labels: data.train.labels },
+        validation: { features: valF.features, labels: data.validation.labels },
+        numClasses: classes.length,
+        phase: ph.name,
+        epochs: ph.epochs,
+        learningRate: ph.lr,
+        optimizer: ph.optimizer as 'adam',
+        batchSize,
+        seed: seed + phases.length,
+        earlyStopping: train.earlyStopping === undefined ? { patience: 3 } : train.earlyStopping,
+        onProgress: args.onProgress,
+        trainFeaturesForEpoch: augmenting
+          ? async (epoch) => {
+              const augmented = augmentImageSet(data.train, augmentation!, seed * 131 + epoch + phases.length * 10007);
+              if (!split.prefix) return preprocessedImages(augmented, backbone, surgery.inputShape);
+              const e = await createEngine(split, backbone, surgery.inputShape, inferenceBackend, workers, batchSize);
+              try {
+                return await e.run({ set: augmented });
+              } finally {
+                await e.dispose();
+                await useBackend(trainingBackend);
+              }
+            }
+          : undefined,
+      });
+      history.push(...fit.history);
+      phases.push({
+        name: ph.name,
+        epochs: ph.epochs,
+        epochsRun: fit.epochsRun,
+        earlyStopped: fit.earlyStopped,
+        bestEpoch: fit.bestEpoch,
+        optimizer: ph.optimizer,
+        learningRate: ph.lr,
+        trainableLayers: state.trainableLayers,
+        frozenLayers: state.frozenLayers,
+        trainableParams: state.trainableParams,
+        boundary: split.boundary,
+        featureCache: { key: trainF.key, hit },
+        backends: { inference: inferenceBackend, training: trainingBackend },
+        engine: split.prefix ? engineDescription(inferenceBackend, workers) : null,
+        featureSeconds,
+        trainSeconds: (Date.now() - tt0) / 1000,
+      });
+    }
+
+    // 3. Evaluation on the test split.
+    args.onProgress?.({ stage: 'evaluate', phase: 'test', epoch: 0, epochs: 0, batch: 0, batches: 1, imagesPerSec: 0, etaSeconds: 0 });
+    const probs = await predictAll(lastSplit!.suffix, testFeatures!, 256);
+    lastSplit!.suffix.dispose();
+    lastSplit = undefined;
+    const evaluation = evaluateClassifier({ labels: data.test.labels, probabilities: probs, classes });
+    const artifacts = await modelToArtifacts(model);
+    return {
+      model,
+      surgery: { ...surgery, ...describe(model, new Set(surgery.headLayers)), freeze: args.surgery.freeze ?? { kind: 'all' } },
+      phases,
+      history,
+      evaluation,
+      weightsSha256: fingerprintArtifacts(artifacts).weightsSha256,
+      seconds: (Date.now() - started) / 1000,
+    };
+  } catch (err) {
+    lastSplit?.suffix.dispose();
+    model.dispose();
+    throw err;
+  }
+}
+
+function engineDescription(backend: BackendName, workers: number): FrozenForwardEngine['description'] {
+  return workers > 0 && backend !== 'tensorflow'
+    ? { kind: 'worker-pool', backend, workers }
+    : { kind: 'in-process', backend, workers: 0 };
+}
+
+async function createEngine(
+  split: SplitModel,
+  backbone: Backbone,
+  inputShape: [number, number, number],
+  backend: BackendName,
+  workers: number,
+  batchSize: number,
+): Promise<FrozenForwardEngine> {
+  const prefix = split.prefix!;
+  const common = {
+    artifacts: await modelToArtifacts(prefix),
+    outputShapes: split.boundaryShapes,
+    preprocessing: backbone.preprocessing,
+    inputSize: [inputShape[0], inputShape[1]] as [number, number],
+    backend,
+    batchSize,
+  };
+  // tfjs-node is multi-threaded natively: no need for a pool.
+  if (workers > 0 && backend !== 'tensorflow') return WorkerPoolForward.create({ ...common, workers });
+  return new InProcessForward(common);
+}
+
+/** Images preprocessed for the model input, as features (when nothing is frozen). */
+function preprocessedImages(set: ImageSet, backbone: Backbone, inputShape: [number, number, number]): Features {
+  const features = allocateFeatures(set.count, [[...inputShape]]);
+  const per = inputShape[0] * inputShape[1] * inputShape[2];
+  for (let s = 0; s < set.count; s += 256) {
+    const end = Math.min(set.count, s + 256);
+    const t = imagesToTensor({ set, start: s, end, preprocessing: backbone.preprocessing, size: [inputShape[0], inputShape[1]] });
+    features.blocks[0]!.data.set(t.dataSync() as Float32Array, s * per);
+    t.dispose();
+  }
+  return features;
+}
+
+/** A copy of `set` with its pixels augmented (seeded). */
+function augmentImageSet(set: ImageSet, spec: NonNullable<TrainSpec['augmentation']>, seed: number): ImageSet {
+  const [h, w, c] = set.imageShape;
+  const pixels = new Uint8Array(set.pixels.length);
+  for (let s = 0; s < set.count; s += 256) {
+    const end = Math.min(set.count, s + 256);
+    const out = tf.tidy(() => {
+      const x = tf.tensor4d(set.pixels.subarray(s * h * w * c, end * h * w * c), [end - s, h, w, c], 'int32').toFloat();
+      return augmentBatch(x, { flipHorizontal: spec.flipHorizontal, randomCrop: spec.randomCrop, seed: seed + s });
+    });
+    pixels.set(Uint8Array.from(out.dataSync() as Float32Array, (v) => Math.round(v)), s * h * w * c);
+    out.dispose();
+  }
+  return { ...set, pixels };
+}
