@@ -24,14 +24,47 @@ export async function modelToArtifacts(model: tf.LayersModel): Promise<ModelArti
 }
 
 /** Builds a LayersModel from artifacts (weights are copied, the artifacts stay usable). */
-export function artifactsToModel(artifacts: ModelArtifactsInMemory): Promise<tf.LayersModel> {
+export function artifactsToModel(
+  artifacts: ModelArtifactsInMemory,
+  options: { strict?: boolean } = {},
+): Promise<tf.LayersModel> {
   return tf.loadLayersModel(
-    tf.io.fromMemory({
-      modelTopology: artifacts.modelTopology,
-      weightSpecs: artifacts.weightSpecs,
-      weightData: artifacts.weightData,
-    }),
+    skipInitializers(
+      tf.io.fromMemory({
+        modelTopology: artifacts.modelTopology,
+        weightSpecs: artifacts.weightSpecs,
+        weightData: artifacts.weightData,
+      }),
+    ),
+    options,
   );
+}
+
+/**
+ * Wraps a loading IOHandler so that the model is built with zero initialisers. tfjs builds every
+ * layer (running its random initialisers) before it overwrites the weights with the loaded ones;
+ * for InceptionV3's 22M parameters that alone takes tens of seconds on the cpu backend.
+ */
+export function skipInitializers(handler: tf.io.IOHandler): tf.io.IOHandler {
+  return {
+    load: async () => {
+      const artifacts = await handler.load!();
+      return { ...artifacts, modelTopology: zeroInitializers(artifacts.modelTopology) as tf.io.ModelArtifacts['modelTopology'] };
+    },
+  };
+}
+
+function zeroInitializers(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(zeroInitializers);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>).map(([k, v]) => [
+        k,
+        k.endsWith('_initializer') && v ? { class_name: 'Zeros', config: {} } : zeroInitializers(v),
+      ]),
+    );
+  }
+  return value;
 }
 
 /** The `{ class_name, config }` model config, whether or not wrapped in a Keras `model_config`. */
@@ -71,12 +104,28 @@ export function canonicalJson(value: unknown): string {
   );
 }
 
+/** Config keys that do not change what a model computes once its weights exist. */
+const NON_FUNCTIONAL_KEYS = /(_initializer|^trainable)$/;
+
+function withoutNonFunctionalKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutNonFunctionalKeys);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>)
+        .filter(([k]) => !NON_FUNCTIONAL_KEYS.test(k))
+        .map(([k, v]) => [k, withoutNonFunctionalKeys(v)]),
+    );
+  }
+  return value;
+}
+
 /**
- * sha256 of the topology (model config only: Keras/tfjs version stamps do not change the model)
- * and of the weights (names, shapes, dtypes and bytes, in manifest order).
+ * sha256 of the topology (the model config, without Keras/tfjs version stamps, initialisers and
+ * trainable flags, which do not change what the model computes) and of the weights (names,
+ * shapes, dtypes and bytes, in manifest order).
  */
 export function fingerprintArtifacts(artifacts: ModelArtifactsInMemory): BackboneFingerprint {
-  const topologySha256 = sha256(canonicalJson(modelConfigOf(artifacts.modelTopology)));
+  const topologySha256 = sha256(canonicalJson(withoutNonFunctionalKeys(modelConfigOf(artifacts.modelTopology))));
   const weightsSha256 = sha256Chunks([
     canonicalJson(artifacts.weightSpecs.map((s) => ({ name: s.name, shape: s.shape, dtype: s.dtype }))),
     new Uint8Array(artifacts.weightData),

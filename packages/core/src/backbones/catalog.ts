@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Preprocessing } from '../data/types.js';
 import { GraftError, InvalidSpecError } from '../errors.js';
 import { architectures } from './architectures/index.js';
-import { fingerprintArtifacts, layerNamesOf, modelToArtifacts } from './artifacts.js';
+import { fingerprintArtifacts, layerNamesOf, modelToArtifacts, skipInitializers } from './artifacts.js';
 import { guessBlockEnds, guessLastFeatureLayer } from './graph.js';
 import {
   inceptionV3BlockEnds,
@@ -99,7 +99,7 @@ export interface LoadBackboneArgs {
 const memo = new Map<string, Promise<Backbone>>();
 
 /** Loads a backbone. Catalog backbones are memoised per process (they are immutable). */
-export function loadBackbone(args: LoadBackboneArgs): Promise<Backbone> {
+export async function loadBackbone(args: LoadBackboneArgs): Promise<Backbone> {
   const { source, ioHandler } = args;
   if (!source && !ioHandler) throw new InvalidSpecError('loadBackbone needs a source or an ioHandler', 'backbone');
   if (ioHandler) return loadCustom(ioHandler, args.name ?? 'custom', 'iohandler:', args);
@@ -130,7 +130,7 @@ export function loadBackbone(args: LoadBackboneArgs): Promise<Backbone> {
 
 async function loadCatalog(entry: CatalogEntry, args: LoadBackboneArgs): Promise<Backbone> {
   if (entry.id === 'mobilenet_v2' || entry.id === 'inception_v3') {
-    const model = await tf.loadLayersModel(nsfwjsIOHandler(entry.id));
+    const model = await tf.loadLayersModel(skipInitializers(nsfwjsIOHandler(entry.id)));
     const isMobile = entry.id === 'mobilenet_v2';
     return finish(model, {
       id: entry.id,
@@ -151,7 +151,7 @@ async function loadCatalog(entry: CatalogEntry, args: LoadBackboneArgs): Promise
       blockEnds: string[];
       minInputSize: number;
     };
-    const model = await tf.loadLayersModel(directoryIOHandler(dir));
+    const model = await tf.loadLayersModel(skipInitializers(directoryIOHandler(dir)));
     return finish(model, {
       id: entry.id,
       name: entry.name,
@@ -166,7 +166,8 @@ async function loadCatalog(entry: CatalogEntry, args: LoadBackboneArgs): Promise
   }
   const build = architectures[entry.id as keyof typeof architectures];
   const seed = args.seed ?? 42;
-  const built = build({ seed, inputShape: args.inputShape ?? entry.inputShape });
+  // Without the classifier top: surgery cuts it anyway, and VGG16's alone has 124M parameters.
+  const built = build({ seed, inputShape: args.inputShape ?? entry.inputShape, includeTop: false });
   return finish(built.model, {
     id: entry.id,
     name: entry.name,
@@ -188,7 +189,7 @@ async function loadCustom(
 ): Promise<Backbone> {
   let model: tf.LayersModel;
   try {
-    model = await tf.loadLayersModel(handler);
+    model = await tf.loadLayersModel(skipInitializers(handler));
   } catch (err) {
     throw new GraftError(
       'BACKBONE_LOAD_FAILED',

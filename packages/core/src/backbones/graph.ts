@@ -39,7 +39,6 @@ const HEAD_CLASSES = new Set([
   'GlobalAveragePooling2D',
   'GlobalMaxPooling2D',
   'Softmax',
-  'Activation',
   'Reshape',
 ]);
 const STAGE_START = new Set([
@@ -56,7 +55,13 @@ const STAGE_START = new Set([
 export function guessLastFeatureLayer(model: tf.LayersModel): string {
   const layers = model.layers;
   let i = layers.length - 1;
-  while (i > 0 && HEAD_CLASSES.has(layers[i]!.getClassName())) i--;
+  while (i > 0) {
+    const cls = layers[i]!.getClassName();
+    // An Activation belongs to the top only when it follows a top layer (Dense -> softmax).
+    const headActivation = cls === 'Activation' && HEAD_CLASSES.has(layers[i - 1]!.getClassName());
+    if (!HEAD_CLASSES.has(cls) && !headActivation) break;
+    i--;
+  }
   return layers[i]!.name;
 }
 

@@ -1,18 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { packageVersion } from '../util/packageVersion.js';
 
 const require = createRequire(import.meta.url);
 
-interface NsfwjsModelModule {
-  modelJson: () => Promise<{ modelTopology: unknown; weightsManifest: tf.io.WeightsManifestConfig }>;
-  weightBundles: (() => Promise<unknown>)[];
-}
-
 /** The two Keras-converted backbones the `nsfwjs` npm package ships (MIT). */
 export const nsfwjsModels = {
-  mobilenet_v2: { module: 'nsfwjs/models/mobilenet_v2', exportName: 'MobileNetV2Model' },
-  inception_v3: { module: 'nsfwjs/models/inception_v3', exportName: 'InceptionV3Model' },
+  mobilenet_v2: { dir: 'mobilenet_v2', shards: 1 },
+  inception_v3: { dir: 'inception_v3', shards: 6 },
 } as const;
 
 export function nsfwjsVersion(): string {
@@ -20,21 +16,26 @@ export function nsfwjsVersion(): string {
 }
 
 /**
- * An IOHandler over the topology and uint8-quantised weights bundled in nsfwjs (base64 strings
- * inside JS modules). tfjs dequantises them to float32 when the model loads.
+ * An IOHandler over the topology and uint8-quantised weights bundled in nsfwjs (UMD modules whose
+ * export is the model JSON, or one base64 string per weight shard). tfjs dequantises the weights to
+ * float32 when the model loads.
+ *
+ * The modules are required by absolute path: nsfwjs' own loaders pass each shard's string through
+ * TypeScript's `__importStar`, which defines one property per character — 46 s for InceptionV3.
  */
 export function nsfwjsIOHandler(id: keyof typeof nsfwjsModels): tf.io.IOHandler {
   return {
     load: async () => {
-      const { module, exportName } = nsfwjsModels[id];
-      const mod = (require(module) as Record<string, NsfwjsModelModule>)[exportName];
-      if (!mod) throw new Error(`nsfwjs does not export ${exportName}`);
-      const json = await mod.modelJson();
+      const { dir, shards } = nsfwjsModels[id];
+      const root = join(dirname(require.resolve('nsfwjs')), '..', 'models', dir);
+      const json = require(join(root, 'model.min.js')) as {
+        modelTopology: unknown;
+        weightsManifest: tf.io.WeightsManifestConfig;
+      };
       const chunks: ArrayBuffer[] = [];
-      for (const bundle of mod.weightBundles) {
-        const loaded = (await bundle()) as { default?: unknown } | string;
-        const b64 = typeof loaded === 'string' ? loaded : loaded.default;
-        if (typeof b64 !== 'string') throw new Error(`unexpected nsfwjs weight bundle for ${id}`);
+      for (let i = 1; i <= shards; i++) {
+        const b64 = require(join(root, `group1-shard${i}of${shards}.min.js`)) as unknown;
+        if (typeof b64 !== 'string') throw new Error(`unexpected nsfwjs weight shard ${i} of ${id}`);
         const buf = Buffer.from(b64, 'base64');
         chunks.push(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer);
       }

@@ -56,6 +56,9 @@ const sample = {
         learningRate: 1e-3,
         trainableLayers: ['head_pool', 'head_dense_0', 'head_out'],
         earlyStopped: true,
+        boundary: ['out_relu'],
+        backends: { inference: 'wasm', training: 'wasm' },
+        featureCache: { key: 'f'.repeat(64), hit: false },
       },
       {
         name: 'fine-tune',
@@ -65,6 +68,9 @@ const sample = {
         learningRate: 1e-5,
         trainableLayers: ['block_16_project', 'head_pool', 'head_dense_0', 'head_out'],
         earlyStopped: false,
+        boundary: ['block_15_add'],
+        backends: { inference: 'wasm', training: 'cpu' },
+        featureCache: null,
       },
     ],
     batchSize: 32,
@@ -391,11 +397,9 @@ describe('LineageRecord schema', () => {
     agree<Defs['training'], R['training']>();
     agree<Defs['phase'], R['training']['phases'][number]>();
     agree<Defs['training']['properties']['augmentation'], R['training']['augmentation']>();
-    agree<Defs['training']['properties']['backends'], R['training']['backends']>();
-    agree<
-      Defs['training']['properties']['featureCache'],
-      NonNullable<R['training']['featureCache']>
-    >();
+    agree<Defs['backends'], R['training']['backends']>();
+    agree<Defs['backends'], R['training']['phases'][number]['backends']>();
+    agree<Defs['featureCache'], NonNullable<R['training']['featureCache']>>();
     agree<
       Defs['training']['properties']['earlyStopping'],
       NonNullable<R['training']['earlyStopping']>

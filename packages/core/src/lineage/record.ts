@@ -133,6 +133,12 @@ export interface LineagePhase {
   /** Layers trainable during this phase. */
   trainableLayers: string[];
   earlyStopped: boolean;
+  /** Layers whose outputs crossed the freeze boundary (what was cached); the input layer when nothing was frozen. */
+  boundary: string[];
+  /** Backends of this phase (fine-tuning may train on another backend than the head). */
+  backends: LineageBackends;
+  /** `null` when nothing was frozen. */
+  featureCache: LineageFeatureCache | null;
 }
 
 /** Random augmentation applied to training images (never to validation or test images). */

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Backbone } from '../backbones/types.js';
-import { modelConfigOf } from '../backbones/artifacts.js';
+import { artifactsToModel, modelConfigOf } from '../backbones/artifacts.js';
 import { InvalidSpecError, UnknownLayerError } from '../errors.js';
 import { enforceBatchNormInference } from './batchNorm.js';
 import type { FreezeSpec, HeadSpec, SurgerySpec } from './spec.js';
@@ -213,12 +213,12 @@ export async function applySurgery({ backbone, spec, seed = 42 }: ApplySurgeryAr
   try {
     // strict: false because the weights of layers removed by the cut are in the artifacts;
     // that every kept weight was loaded is checked right after.
-    trunk = await tf.loadLayersModel(
-      tf.io.fromMemory({
+    trunk = await artifactsToModel(
+      {
         modelTopology: cutTopology(backbone, cutAt, inputShape) as tf.io.ModelArtifacts['modelTopology'],
         weightSpecs: backbone.artifacts.weightSpecs,
         weightData: backbone.artifacts.weightData,
-      }),
+      },
       { strict: false },
     );
   } catch (err) {

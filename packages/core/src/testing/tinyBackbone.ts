@@ -23,7 +23,7 @@ export async function tinyBackboneHandler(seed = 7): Promise<tf.io.IOHandler> {
     x = tf.layers.activation({ activation: 'relu', name: `block${i}_relu` }).apply(x) as tf.SymbolicTensor;
   }
   const gap = tf.layers.globalAveragePooling2d({ name: 'top_pool' }).apply(x) as tf.SymbolicTensor;
-  const out = tf.layers.dense({ units: 4, activation: 'softmax', name: 'top_predictions' }).apply(gap) as tf.SymbolicTensor;
+  const out = tf.layers.dense({ units: 4, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed }), name: 'top_predictions' }).apply(gap) as tf.SymbolicTensor;
   const model = tf.model({ inputs: input, outputs: out, name: 'tiny' });
   // Give the BN layers non-trivial statistics, as a pretrained backbone would have.
   for (const l of model.layers) {

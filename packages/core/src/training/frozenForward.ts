@@ -4,6 +4,7 @@ import { Worker } from 'node:worker_threads';
 import type { BackendName } from '../backend.js';
 import { useBackend } from '../backend.js';
 import type { ModelArtifactsInMemory } from '../backbones/types.js';
+import { artifactsToModel } from '../backbones/artifacts.js';
 import { imagesToTensor } from '../data/tensors.js';
 import type { ImageSet, Preprocessing } from '../data/types.js';
 import type { Features } from './featureCache.js';
@@ -51,7 +52,7 @@ export class InProcessForward implements FrozenForwardEngine {
 
   async run({ set, onProgress }: { set: ImageSet; onProgress?: ForwardProgress }): Promise<Features> {
     await useBackend(this.args.backend);
-    this.model ??= await tf.loadLayersModel(tf.io.fromMemory(this.args.artifacts));
+    this.model ??= await artifactsToModel(this.args.artifacts);
     const features = allocateFeatures(set.count, this.args.outputShapes);
     const bs = this.args.batchSize ?? 32;
     for (let start = 0; start < set.count; start += bs) {

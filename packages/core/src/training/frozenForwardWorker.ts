@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { parentPort } from 'node:worker_threads';
 import { useBackend } from '../backend.js';
+import { artifactsToModel } from '../backbones/artifacts.js';
 import { imagesToTensor } from '../data/tensors.js';
 import type { FromWorker, ToWorker } from './frozenForward.js';
 
@@ -25,7 +26,7 @@ async function handle(m: ToWorker): Promise<void> {
   if (m.type === 'init') {
     init = m.args;
     await useBackend(init.backend);
-    model = await tf.loadLayersModel(tf.io.fromMemory(init.artifacts));
+    model = await artifactsToModel(init.artifacts);
     reply({ type: 'ready' });
     return;
   }

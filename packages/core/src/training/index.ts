@@ -16,3 +16,4 @@ export {
   type FrozenForwardEngine,
   type FrozenForwardArgs,
 } from './frozenForward.js';
+export { buildLineageRecord, type BuildLineageRecordArgs } from './lineage.js';

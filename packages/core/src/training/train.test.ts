@@ -11,6 +11,12 @@ import type { SurgerySpec } from '../surgery/spec.js';
 import { MemoryFeatureCache } from './featureCache.js';
 import type { TrainSpec } from './spec.js';
 import { trainTransferModel } from './train.js';
+import { buildLineageRecord } from './lineage.js';
+import { validateLineageRecord } from '../lineage/index.js';
+import { InProcessForward, WorkerPoolForward } from './frozenForward.js';
+import { modelToArtifacts } from '../backbones/artifacts.js';
+import { applySurgery } from '../surgery/surgery.js';
+import { splitAtFreezeBoundary } from '../surgery/split.js';
 
 let tiny: Backbone;
 let data: DatasetSplit;
@@ -44,6 +50,11 @@ describe('trainTransferModel', () => {
       // Three easy digits, a random conv backbone, 3 epochs: clearly better than chance (1/3).
       expect(r.evaluation.accuracy).toBeGreaterThan(0.75);
       expect(r.surgery.trainableParams).toBe(4 * 4 * 16 * 3 + 3);
+      const record = await buildLineageRecord({ backbone: tiny, surgery: surgery(), train: fe, data, result: r });
+      expect(validateLineageRecord(JSON.parse(JSON.stringify(record)))).toEqual([]);
+      expect(record.backbone.weightsSha256).toBe(tiny.fingerprint.weightsSha256);
+      expect(record.surgery.frozenLayers).toContain('block1_conv');
+      expect(record.training.phases[0]!.learningRate).toBe(0.01);
     } finally {
       r.model.dispose();
     }
@@ -154,6 +165,37 @@ describe('trainTransferModel', () => {
       const err = await trainTransferModel(args).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(GraftError);
       expect((err as GraftError).field).toBe(field);
+    }
+  });
+});
+
+describe('frozen forward engines', () => {
+  it('the worker pool computes the same features as the in-process engine', async () => {
+    const { model } = await applySurgery({ backbone: tiny, spec: surgery() });
+    const split = splitAtFreezeBoundary(model);
+    const args = {
+      artifacts: await modelToArtifacts(split.prefix!),
+      outputShapes: split.boundaryShapes,
+      preprocessing: tiny.preprocessing,
+      inputSize: [16, 16] as [number, number],
+      backend: 'cpu' as const,
+      batchSize: 16,
+    };
+    const local = new InProcessForward(args);
+    const pool = await WorkerPoolForward.create({ ...args, workers: 2 });
+    const progress: number[] = [];
+    try {
+      const a = await local.run({ set: data.validation });
+      const b = await pool.run({ set: data.validation, onProgress: (done) => progress.push(done) });
+      expect(b.count).toBe(data.validation.count);
+      expect(Array.from(b.blocks[0]!.data)).toEqual(Array.from(a.blocks[0]!.data));
+      expect(progress.at(-1)).toBe(data.validation.count);
+      expect(pool.description).toEqual({ kind: 'worker-pool', backend: 'cpu', workers: 2 });
+    } finally {
+      await pool.dispose();
+      await local.dispose();
+      split.suffix.dispose();
+      model.dispose();
     }
   });
 });
