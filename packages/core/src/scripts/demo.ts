@@ -22,7 +22,9 @@ const { values } = parseArgs({
   options: {
     backbone: { type: 'string', default: 'lenet5-mnist04' },
     input: { type: 'string' },
-    epochs: { type: 'string', default: '10' },
+    epochs: { type: 'string', default: '15' },
+    lr: { type: 'string', default: '5e-4' },
+    patience: { type: 'string', default: '5' },
     'fine-tune': { type: 'boolean', default: false },
     workers: { type: 'string' },
     seed: { type: 'string', default: '42' },
@@ -45,10 +47,10 @@ try {
   const train: TrainSpec = {
     mode: values['fine-tune'] ? 'fine-tuning' : 'feature-extraction',
     epochs: Number(values.epochs),
-    learningRate: 1e-3,
+    learningRate: Number(values.lr),
     batchSize: 32,
     seed: Number(values.seed),
-    earlyStopping: { patience: 3 },
+    earlyStopping: { patience: Number(values.patience) },
     ...(values['fine-tune'] ? { fineTune: { epochs: 3, learningRate: 1e-4 } } : {}),
     ...(values.workers !== undefined ? { engine: { workers: Number(values.workers) } } : {}),
   };
