@@ -17,7 +17,7 @@ async function on(backend: string, fn: () => tf.Tensor): Promise<Float32Array> {
   return d;
 }
 
-describe('Conv2DBackpropFilter on wasm (im2col + matMul)', () => {
+describe('Conv2DBackpropFilter on wasm (lowered to a dilated convolution)', () => {
   const grid: { x: [number, number, number, number]; k: [number, number]; co: number; s: number; pad: 'same' | 'valid' }[] = [
     { x: [2, 7, 7, 3], k: [3, 3], co: 4, s: 1, pad: 'same' },
     { x: [2, 7, 7, 3], k: [3, 3], co: 4, s: 2, pad: 'same' }, // odd size, stride 2: TF's asymmetric same padding

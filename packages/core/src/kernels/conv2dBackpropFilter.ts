@@ -10,19 +10,21 @@ interface Conv2DBackpropFilterAttrs {
 }
 
 /**
- * Weight gradient of a 2-D convolution, lowered to im2col + one matrix multiply:
- * dW[kh, kw, ci, co] = sum over (n, oh, ow) of xPadded[n, oh*s + kh, ow*s + kw, ci] * dy[n, oh, ow, co].
+ * Weight gradient of a 2-D convolution, lowered to one forward convolution (which wasm runs with
+ * XNNPACK): dW[kh, kw, ci, co] = sum over (n, oh, ow) of xPadded[n, oh*s + kh, ow*s + kw, ci] * dy[n, oh, ow, co].
+ * With x transposed to [ci, h, w, n] (batch <-> channels) and dy to [oh, ow, n, co] as the filter,
+ * that is a valid convolution with dilation s whose output is [ci, kh, kw, co].
  * Padding comes from tfjs' own `computeConv2DInfo`, so TensorFlow's asymmetric `same` padding
  * (more at the bottom/right) is reproduced exactly. NHWC only; dilation 1 (tfjs' conv2d gradient
- * refuses dilations > 1 before it gets here).
+ * refuses dilations > 1 before it gets here). About 10-25x faster than im2col + matMul on wasm.
  */
-export function conv2dBackpropFilterByMatMul(
+export function conv2dBackpropFilterByConv(
   x: tf.Tensor4D,
   dy: tf.Tensor4D,
   attrs: Conv2DBackpropFilterAttrs,
 ): tf.Tensor4D {
   if (attrs.dataFormat === 'NCHW') throw new Error('Conv2DBackpropFilter: NCHW is not supported, use NHWC');
-  const [kh, kw, ci, co] = attrs.filterShape;
+  const [kh, kw, ci] = attrs.filterShape;
   const info = tf.backend_util.computeConv2DInfo(
     x.shape,
     attrs.filterShape,
@@ -33,28 +35,22 @@ export function conv2dBackpropFilterByMatMul(
     false,
     'channelsLast',
   );
-  const { top, bottom, left, right } = info.padInfo;
-  const [n] = x.shape;
+  const { top, left } = info.padInfo;
+  const [n, h, w] = x.shape;
   const { outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw } = info;
+  // Rows/columns of the padded input that some output reads: the rest (TF drops them) must go.
+  const needH = kh - 1 + (oh - 1) * sh + 1;
+  const needW = kw - 1 + (ow - 1) * sw + 1;
   return tf.tidy(() => {
-    const xp = top || bottom || left || right ? tf.pad(x, [[0, 0], [Math.max(0, top), Math.max(0, bottom)], [Math.max(0, left), Math.max(0, right)], [0, 0]]) : x;
-    const m = n * oh * ow;
-    const dy2 = tf.reshape(dy, [m, co]);
-    let cols: tf.Tensor2D;
-    if (kh === 1 && kw === 1 && sh === 1 && sw === 1) {
-      cols = tf.reshape(xp, [m, ci]);
-    } else {
-      const taps: tf.Tensor[] = [];
-      for (let i = 0; i < kh; i++) {
-        for (let j = 0; j < kw; j++) {
-          taps.push(
-            tf.stridedSlice(xp, [0, i, j, 0], [n, i + (oh - 1) * sh + 1, j + (ow - 1) * sw + 1, ci], [1, sh, sw, 1]),
-          );
-        }
-      }
-      cols = tf.reshape(taps.length === 1 ? taps[0]! : tf.concat(taps, 3), [m, kh * kw * ci]);
-    }
-    return tf.reshape(tf.matMul(cols, dy2, true, false), [kh, kw, ci, co]);
+    let xp: tf.Tensor4D = x;
+    const bottom = Math.max(0, needH - h - top);
+    const right = Math.max(0, needW - w - left);
+    if (top || left || bottom || right) xp = tf.pad(xp, [[0, 0], [top, bottom], [left, right], [0, 0]]);
+    if (xp.shape[1] !== needH || xp.shape[2] !== needW) xp = tf.slice(xp, [0, 0, 0, 0], [n, needH, needW, ci]);
+    const xt = tf.transpose(xp, [3, 1, 2, 0]);
+    const filter = tf.transpose(dy, [1, 2, 0, 3]);
+    const out = tf.conv2d(xt, filter, 1, 'valid', 'NHWC', [sh, sw]);
+    return tf.transpose(out, [1, 2, 0, 3]);
   });
 }
 
@@ -73,7 +69,7 @@ export function registerWasmTrainingKernels(): void {
       backendName: 'wasm',
       kernelFunc: ({ inputs, attrs }) => {
         const { x, dy } = inputs as { x: tf.Tensor4D; dy: tf.Tensor4D };
-        return conv2dBackpropFilterByMatMul(x, dy, attrs as unknown as Conv2DBackpropFilterAttrs);
+        return conv2dBackpropFilterByConv(x, dy, attrs as unknown as Conv2DBackpropFilterAttrs);
       },
     });
   }
