@@ -43,6 +43,10 @@ describe('backbone catalog', () => {
     // The shipped weights are the ones the pretraining script recorded.
     expect(b.fingerprint.weightsSha256).toBe(meta.weightsSha256);
     expect(meta.testAccuracy).toBeGreaterThan(0.98);
+    // Fine-tuning its last block trains the last convolution.
+    const r = await applySurgery({ backbone: b, spec: { freeze: { kind: 'allButLastBlocks', blocks: 1 }, head: { classes: ['5', '6'] } } });
+    expect(r.trainableLayers).toEqual(['conv2', 'pool2', 'flatten']);
+    r.model.dispose();
   });
 
   it('builds literature architectures from a seed, deterministically', async () => {

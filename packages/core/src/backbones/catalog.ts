@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -117,7 +118,7 @@ export async function loadBackbone(args: LoadBackboneArgs): Promise<Backbone> {
   if (/^https?:\/\//.test(source!)) {
     return loadCustom(tf.io.http(source!), args.name ?? nameFromSource(source!), source!, args);
   }
-  if (/^[a-z0-9_-]+$/i.test(source!) && !source!.includes('/')) {
+  if (/^[a-z0-9_-]+$/i.test(source!) && !existsSync(source!)) {
     throw new GraftError(
       'UNKNOWN_BACKBONE',
       `unknown backbone '${source}'; catalog backbones are: ${backboneCatalog.map((e) => e.id).join(', ')} ` +

@@ -42,7 +42,7 @@ try {
   const surgery: SurgerySpec = {
     inputShape: [size, size, backbone.inputShape[2]],
     head: isLeNet ? { dense: [{ units: 128, dropout: 0.5 }], classes } : { pooling: 'avg', dense: [{ units: 128, dropout: 0.3 }], classes },
-    ...(values['fine-tune'] ? { freeze: { kind: 'allButLastBlocks', blocks: isLeNet ? 2 : 2 } } : {}),
+    ...(values['fine-tune'] ? { freeze: { kind: 'allButLastBlocks', blocks: isLeNet ? 1 : 2 } } : {}),
   };
   const train: TrainSpec = {
     mode: values['fine-tune'] ? 'fine-tuning' : 'feature-extraction',

@@ -96,7 +96,8 @@ const meta = {
   testAccuracy: test.accuracy,
   weightsSha256: fingerprintArtifacts(artifacts).weightsSha256,
   lastFeatureLayer: 'flatten',
-  blockEnds: ['pool1', 'pool2', 'flatten'],
+  // Two stages: conv1+pool1, then conv2+pool2+flatten (a block that only flattens would train nothing).
+  blockEnds: ['pool1', 'flatten'],
   minInputSize: 8,
   seconds: (Date.now() - started) / 1000,
   files: exported.files,
