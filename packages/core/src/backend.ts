@@ -61,7 +61,8 @@ export interface BackendPlan {
  */
 export async function planBackends(): Promise<BackendPlan> {
   const a = await detectBackends();
-  if (a.tensorflow) return { inference: 'tensorflow', training: 'tensorflow', fallbackTraining: 'tensorflow' };
+  if (a.tensorflow)
+    return { inference: 'tensorflow', training: 'tensorflow', fallbackTraining: 'tensorflow' };
   if (a.wasm) return { inference: 'wasm', training: 'wasm', fallbackTraining: 'cpu' };
   return { inference: 'cpu', training: 'cpu', fallbackTraining: 'cpu' };
 }

@@ -49,7 +49,12 @@ export function skipInitializers(handler: tf.io.IOHandler): tf.io.IOHandler {
   return {
     load: async () => {
       const artifacts = await handler.load!();
-      return { ...artifacts, modelTopology: zeroInitializers(artifacts.modelTopology) as tf.io.ModelArtifacts['modelTopology'] };
+      return {
+        ...artifacts,
+        modelTopology: zeroInitializers(
+          artifacts.modelTopology,
+        ) as tf.io.ModelArtifacts['modelTopology'],
+      };
     },
   };
 }
@@ -99,7 +104,9 @@ export function layerNamesOf(topology: unknown): string[] {
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) =>
     v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)),
+        )
       : v,
   );
 }
@@ -125,9 +132,13 @@ function withoutNonFunctionalKeys(value: unknown): unknown {
  * shapes, dtypes and bytes, in manifest order).
  */
 export function fingerprintArtifacts(artifacts: ModelArtifactsInMemory): BackboneFingerprint {
-  const topologySha256 = sha256(canonicalJson(withoutNonFunctionalKeys(modelConfigOf(artifacts.modelTopology))));
+  const topologySha256 = sha256(
+    canonicalJson(withoutNonFunctionalKeys(modelConfigOf(artifacts.modelTopology))),
+  );
   const weightsSha256 = sha256Chunks([
-    canonicalJson(artifacts.weightSpecs.map((s) => ({ name: s.name, shape: s.shape, dtype: s.dtype }))),
+    canonicalJson(
+      artifacts.weightSpecs.map((s) => ({ name: s.name, shape: s.shape, dtype: s.dtype })),
+    ),
     new Uint8Array(artifacts.weightData),
   ]);
   return { topologySha256, weightsSha256 };

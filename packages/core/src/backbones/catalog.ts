@@ -6,7 +6,12 @@ import { fileURLToPath } from 'node:url';
 import type { Preprocessing } from '../data/types.js';
 import { GraftError, InvalidSpecError } from '../errors.js';
 import { architectures } from './architectures/index.js';
-import { fingerprintArtifacts, layerNamesOf, modelToArtifacts, skipInitializers } from './artifacts.js';
+import {
+  fingerprintArtifacts,
+  layerNamesOf,
+  modelToArtifacts,
+  skipInitializers,
+} from './artifacts.js';
 import { guessBlockEnds, guessLastFeatureLayer } from './graph.js';
 import {
   inceptionV3BlockEnds,
@@ -102,7 +107,8 @@ const memo = new Map<string, Promise<Backbone>>();
 /** Loads a backbone. Catalog backbones are memoised per process (they are immutable). */
 export async function loadBackbone(args: LoadBackboneArgs): Promise<Backbone> {
   const { source, ioHandler } = args;
-  if (!source && !ioHandler) throw new InvalidSpecError('loadBackbone needs a source or an ioHandler', 'backbone');
+  if (!source && !ioHandler)
+    throw new InvalidSpecError('loadBackbone needs a source or an ioHandler', 'backbone');
   if (ioHandler) return loadCustom(ioHandler, args.name ?? 'custom', 'iohandler:', args);
   const entry = backboneCatalog.find((e) => e.id === source);
   if (entry) {
@@ -126,7 +132,12 @@ export async function loadBackbone(args: LoadBackboneArgs): Promise<Backbone> {
       'backbone',
     );
   }
-  return loadCustom(directoryIOHandler(source!), args.name ?? nameFromSource(source!), resolve(source!), args);
+  return loadCustom(
+    directoryIOHandler(source!),
+    args.name ?? nameFromSource(source!),
+    resolve(source!),
+    args,
+  );
 }
 
 async function loadCatalog(entry: CatalogEntry, args: LoadBackboneArgs): Promise<Backbone> {
@@ -201,7 +212,10 @@ async function loadCustom(
   const lastFeatureLayer = args.lastFeatureLayer ?? guessLastFeatureLayer(model);
   if (!model.layers.some((l) => l.name === lastFeatureLayer)) {
     model.dispose();
-    throw new InvalidSpecError(`lastFeatureLayer '${lastFeatureLayer}' is not a layer of ${name}`, 'lastFeatureLayer');
+    throw new InvalidSpecError(
+      `lastFeatureLayer '${lastFeatureLayer}' is not a layer of ${name}`,
+      'lastFeatureLayer',
+    );
   }
   const channels = inputShapeOf(model)[2];
   return finish(model, {
@@ -210,14 +224,21 @@ async function loadCustom(
     family: 'custom',
     sourceUri,
     pretrained: true,
-    preprocessing: args.preprocessing ?? { scale: 1 / 255, offset: 0, channels: channels === 1 ? 1 : 3 },
+    preprocessing: args.preprocessing ?? {
+      scale: 1 / 255,
+      offset: 0,
+      channels: channels === 1 ? 1 : 3,
+    },
     lastFeatureLayer,
     blockEnds: (_names, m) => guessBlockEnds(m, lastFeatureLayer),
     minInputSize: 1,
   });
 }
 
-interface FinishArgs extends Omit<Backbone, 'artifacts' | 'inputShape' | 'fingerprint' | 'layerNames' | 'blockEnds'> {
+interface FinishArgs extends Omit<
+  Backbone,
+  'artifacts' | 'inputShape' | 'fingerprint' | 'layerNames' | 'blockEnds'
+> {
   blockEnds: (layerNames: string[], model: tf.LayersModel) => string[];
 }
 
@@ -251,7 +272,10 @@ function inputShapeOf(model: tf.LayersModel): [number, number, number] {
 }
 
 function nameFromSource(source: string): string {
-  const parts = source.replace(/\/model\.json$/, '').split('/').filter(Boolean);
+  const parts = source
+    .replace(/\/model\.json$/, '')
+    .split('/')
+    .filter(Boolean);
   return parts[parts.length - 1] ?? 'custom';
 }
 

@@ -72,7 +72,8 @@ export function guessBlockEnds(model: tf.LayersModel, lastFeatureLayer: string):
   const ends: string[] = [];
   for (let i = 1; i < last; i++) {
     const next = model.layers[i + 1];
-    if (cuts.has(i) && next && STAGE_START.has(next.getClassName())) ends.push(model.layers[i]!.name);
+    if (cuts.has(i) && next && STAGE_START.has(next.getClassName()))
+      ends.push(model.layers[i]!.name);
   }
   ends.push(lastFeatureLayer);
   return ends;

@@ -7,6 +7,15 @@ export {
   type CatalogEntry,
   type LoadBackboneArgs,
 } from './catalog.js';
-export { modelToArtifacts, artifactsToModel, fingerprintArtifacts, canonicalJson } from './artifacts.js';
+export {
+  modelToArtifacts,
+  artifactsToModel,
+  fingerprintArtifacts,
+  canonicalJson,
+} from './artifacts.js';
 export { architectures } from './architectures/index.js';
-export type { ArchitectureArgs, BuiltArchitecture, ArchitectureBuilder } from './architectures/types.js';
+export type {
+  ArchitectureArgs,
+  BuiltArchitecture,
+  ArchitectureBuilder,
+} from './architectures/types.js';

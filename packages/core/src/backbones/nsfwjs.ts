@@ -35,9 +35,12 @@ export function nsfwjsIOHandler(id: keyof typeof nsfwjsModels): tf.io.IOHandler 
       const chunks: ArrayBuffer[] = [];
       for (let i = 1; i <= shards; i++) {
         const b64 = require(join(root, `group1-shard${i}of${shards}.min.js`)) as unknown;
-        if (typeof b64 !== 'string') throw new Error(`unexpected nsfwjs weight shard ${i} of ${id}`);
+        if (typeof b64 !== 'string')
+          throw new Error(`unexpected nsfwjs weight shard ${i} of ${id}`);
         const buf = Buffer.from(b64, 'base64');
-        chunks.push(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer);
+        chunks.push(
+          buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer,
+        );
       }
       return {
         modelTopology: json.modelTopology as tf.io.ModelArtifacts['modelTopology'],

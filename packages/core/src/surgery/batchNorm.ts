@@ -2,7 +2,10 @@ import type * as tf from '@tensorflow/tfjs';
 
 const PATCHED = Symbol.for('graft.batchNormInference');
 
-type CallFn = (inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>) => tf.Tensor | tf.Tensor[];
+type CallFn = (
+  inputs: tf.Tensor | tf.Tensor[],
+  kwargs: Record<string, unknown>,
+) => tf.Tensor | tf.Tensor[];
 
 /**
  * Makes BatchNormalization layers behave as in Keras when frozen: they normalise with their moving

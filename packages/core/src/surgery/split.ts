@@ -2,7 +2,14 @@ import * as tf from '@tensorflow/tfjs';
 import { inboundLayersOf } from '../backbones/graph.js';
 
 /** Layers that behave differently in training: never part of a cached prefix. */
-const STOCHASTIC = new Set(['Dropout', 'SpatialDropout1D', 'SpatialDropout2D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout']);
+const STOCHASTIC = new Set([
+  'Dropout',
+  'SpatialDropout1D',
+  'SpatialDropout2D',
+  'GaussianNoise',
+  'GaussianDropout',
+  'AlphaDropout',
+]);
 
 /** A model split at its freeze boundary: `suffix(prefix(x))` computes the same as `model(x)`. */
 export interface SplitModel {
@@ -35,7 +42,8 @@ export function splitAtFreezeBoundary(model: tf.LayersModel): SplitModel {
   for (const layer of model.layers) {
     if (layer === inputLayer) continue;
     const inbound = inboundLayersOf(layer);
-    const fixed = !STOCHASTIC.has(layer.getClassName()) && (!layer.trainable || layer.countParams() === 0);
+    const fixed =
+      !STOCHASTIC.has(layer.getClassName()) && (!layer.trainable || layer.countParams() === 0);
     if (fixed && inbound.length > 0 && inbound.every((l) => inPrefix.has(l))) {
       inPrefix.add(layer);
     }
@@ -81,7 +89,11 @@ export function splitAtFreezeBoundary(model: tf.LayersModel): SplitModel {
     mapped.set(outputOf(layer), out);
   }
   const suffixOutput = mapped.get(outputOf(outputLayer))!;
-  const suffix = tf.model({ inputs: suffixInputs, outputs: suffixOutput, name: `${model.name}_trainable_suffix` });
+  const suffix = tf.model({
+    inputs: suffixInputs,
+    outputs: suffixOutput,
+    name: `${model.name}_trainable_suffix`,
+  });
 
   return {
     prefix,

@@ -19,7 +19,9 @@ describe('pretrained MobileNetV2 from nsfwjs', () => {
     expect(mobilenet.inputShape).toEqual([224, 224, 3]);
     expect(mobilenet.lastFeatureLayer).toBe('out_relu');
     expect(mobilenet.preprocessing).toEqual({ scale: 1 / 255, offset: 0, channels: 3 });
-    expect(mobilenet.artifacts.weightSpecs.every((s) => s.dtype === 'float32' && !s.quantization)).toBe(true);
+    expect(
+      mobilenet.artifacts.weightSpecs.every((s) => s.dtype === 'float32' && !s.quantization),
+    ).toBe(true);
     expect(mobilenet.fingerprint.weightsSha256).toMatch(/^[0-9a-f]{64}$/);
     expect(mobilenet.fingerprint.topologySha256).toMatch(/^[0-9a-f]{64}$/);
     // 16 inverted-residual blocks + the stem + the final 1x1 conv.
@@ -37,7 +39,15 @@ describe('applySurgery', () => {
       expect(r.trainableParams).toBe(1280 * 3 + 3);
       expect(r.layers.find((l) => l.name === 'out_relu')!.outputShape).toEqual([3, 3, 1280]);
       expect(r.headLayers).toEqual(['head_pool', 'head_predictions']);
-      expect(r.removedLayers).toEqual(['average_pooling2d_1', 'flatten_1', 'dense_1', 'dropout_2', 'dense_2', 'dropout_3', 'dense_3']);
+      expect(r.removedLayers).toEqual([
+        'average_pooling2d_1',
+        'flatten_1',
+        'dense_1',
+        'dropout_2',
+        'dense_2',
+        'dropout_3',
+        'dense_3',
+      ]);
       expect(r.trainableLayers).toEqual([]);
       expect(r.frozenLayers).toHaveLength(154);
       expect(r.layers).toHaveLength(155 + 2);
@@ -49,11 +59,17 @@ describe('applySurgery', () => {
   });
 
   it('keeps the pretrained weights when the input shape changes', async () => {
-    const r = await applySurgery({ backbone: mobilenet, spec: { inputShape: [128, 128, 3], head } });
+    const r = await applySurgery({
+      backbone: mobilenet,
+      spec: { inputShape: [128, 128, 3], head },
+    });
     try {
       const w = r.model.getLayer('Conv_1').getWeights()[0]!;
       const specIdx = mobilenet.artifacts.weightSpecs.findIndex((s) => s.name === 'Conv_1/kernel');
-      const decoded = tf.io.decodeWeights(mobilenet.artifacts.weightData, mobilenet.artifacts.weightSpecs);
+      const decoded = tf.io.decodeWeights(
+        mobilenet.artifacts.weightData,
+        mobilenet.artifacts.weightSpecs,
+      );
       const original = decoded[mobilenet.artifacts.weightSpecs[specIdx]!.name]!;
       expect(tf.max(tf.abs(tf.sub(w, original))).dataSync()[0]).toBe(0);
       tf.dispose(decoded);
@@ -68,12 +84,25 @@ describe('applySurgery', () => {
       spec: {
         inputShape: [96, 96, 3],
         cutAt: 'block_13_expand_relu',
-        head: { pooling: 'max', dense: [{ units: 64, dropout: 0.3 }], dropout: 0.2, classes: ['x', 'y'] },
+        head: {
+          pooling: 'max',
+          dense: [{ units: 64, dropout: 0.3 }],
+          dropout: 0.2,
+          classes: ['x', 'y'],
+        },
       },
     });
     try {
-      expect(r.layers.find((l) => l.name === 'block_13_expand_relu')!.outputShape).toEqual([6, 6, 576]);
-      expect(r.headLayers).toEqual(['head_pool', 'head_dense_1', 'head_dropout_1', 'head_dropout', 'head_predictions']);
+      expect(r.layers.find((l) => l.name === 'block_13_expand_relu')!.outputShape).toEqual([
+        6, 6, 576,
+      ]);
+      expect(r.headLayers).toEqual([
+        'head_pool',
+        'head_dense_1',
+        'head_dropout_1',
+        'head_dropout',
+        'head_predictions',
+      ]);
       expect(r.trainableParams).toBe(576 * 64 + 64 + 64 * 2 + 2);
       expect(r.removedLayers).toContain('block_13_pad');
     } finally {
@@ -107,9 +136,17 @@ describe('applySurgery', () => {
     try {
       expect(r.frozenLayers.at(-1)).toBe('block_15_add');
       expect(r.trainableLayers).toEqual([
-        'block_16_expand', 'block_16_expand_BN', 'block_16_expand_relu', 'block_16_depthwise',
-        'block_16_depthwise_BN', 'block_16_depthwise_relu', 'block_16_project', 'block_16_project_BN',
-        'Conv_1', 'Conv_1_bn', 'out_relu',
+        'block_16_expand',
+        'block_16_expand_BN',
+        'block_16_expand_relu',
+        'block_16_depthwise',
+        'block_16_depthwise_BN',
+        'block_16_depthwise_relu',
+        'block_16_project',
+        'block_16_project_BN',
+        'Conv_1',
+        'Conv_1_bn',
+        'out_relu',
       ]);
     } finally {
       r.model.dispose();
@@ -119,7 +156,11 @@ describe('applySurgery', () => {
   it('freezes an explicit list and a pattern', async () => {
     const list = await applySurgery({
       backbone: mobilenet,
-      spec: { inputShape: [96, 96, 3], freeze: { kind: 'layers', names: ['Conv1', 'bn_Conv1'] }, head },
+      spec: {
+        inputShape: [96, 96, 3],
+        freeze: { kind: 'layers', names: ['Conv1', 'bn_Conv1'] },
+        head,
+      },
     });
     expect(list.frozenLayers).toEqual(['Conv1', 'bn_Conv1']);
     list.model.dispose();
@@ -172,15 +213,25 @@ describe('surgery errors', () => {
       'block_16_project_BN',
       'out_relu',
     );
-    expect(() => validateSurgerySpec(mobilenet, { cutAt: 'block_99', head })).toThrow(UnknownLayerError);
+    expect(() => validateSurgerySpec(mobilenet, { cutAt: 'block_99', head })).toThrow(
+      UnknownLayerError,
+    );
   });
 
   it('refuses an input below the minimum, with the reason', () => {
-    expectError(() => validateSurgerySpec(mobilenet, { inputShape: [16, 16, 3], head }), 'INVALID_SPEC', 'minimum 32x32');
+    expectError(
+      () => validateSurgerySpec(mobilenet, { inputShape: [16, 16, 3], head }),
+      'INVALID_SPEC',
+      'minimum 32x32',
+    );
   });
 
   it('refuses a channel count the first convolution was not trained on', () => {
-    expectError(() => validateSurgerySpec(mobilenet, { inputShape: [96, 96, 1], head }), 'INVALID_SPEC', '3');
+    expectError(
+      () => validateSurgerySpec(mobilenet, { inputShape: [96, 96, 1], head }),
+      'INVALID_SPEC',
+      '3',
+    );
   });
 
   it('refuses freezing unknown layers, layers after the cut, bad blocks and empty patterns', () => {
@@ -190,12 +241,18 @@ describe('surgery errors', () => {
       'Conv1',
     );
     expectError(
-      () => validateSurgerySpec(mobilenet, { cutAt: 'block_5_add', freeze: { kind: 'layers', names: ['Conv_1'] }, head }),
+      () =>
+        validateSurgerySpec(mobilenet, {
+          cutAt: 'block_5_add',
+          freeze: { kind: 'layers', names: ['Conv_1'] },
+          head,
+        }),
       'INVALID_SPEC',
       'after the cut',
     );
     expectError(
-      () => validateSurgerySpec(mobilenet, { freeze: { kind: 'allButLastBlocks', blocks: 99 }, head }),
+      () =>
+        validateSurgerySpec(mobilenet, { freeze: { kind: 'allButLastBlocks', blocks: 99 }, head }),
       'INVALID_SPEC',
       'from 0 to 18',
     );
@@ -212,7 +269,11 @@ describe('surgery errors', () => {
   });
 
   it('refuses heads with fewer than 2 classes or bad dropout', () => {
-    expectError(() => validateSurgerySpec(mobilenet, { head: { classes: ['only'] } }), 'INVALID_SPEC', 'at least 2 classes');
+    expectError(
+      () => validateSurgerySpec(mobilenet, { head: { classes: ['only'] } }),
+      'INVALID_SPEC',
+      'at least 2 classes',
+    );
     expectError(
       () => validateSurgerySpec(mobilenet, { head: { classes: ['a', 'b'], dropout: 1.5 } }),
       'INVALID_SPEC',

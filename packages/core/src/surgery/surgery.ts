@@ -51,14 +51,19 @@ export interface ApplySurgeryArgs {
 export function validateSurgerySpec(backbone: Backbone, spec: SurgerySpec): void {
   const names = backbone.layerNames;
   const cutAt = spec.cutAt ?? backbone.lastFeatureLayer;
-  if (!names.includes(cutAt)) throw new UnknownLayerError(cutAt, backbone.id, names, 'surgery.cutAt');
+  if (!names.includes(cutAt))
+    throw new UnknownLayerError(cutAt, backbone.id, names, 'surgery.cutAt');
   if (spec.inputShape !== undefined) validateInputShape(backbone, spec.inputShape);
   validateHead(spec.head);
   if (spec.freeze) resolveFreeze(backbone, cutAt, spec.freeze);
 }
 
 function validateInputShape(backbone: Backbone, shape: [number, number, number]): void {
-  if (!Array.isArray(shape) || shape.length !== 3 || shape.some((d) => !Number.isInteger(d) || d < 1)) {
+  if (
+    !Array.isArray(shape) ||
+    shape.length !== 3 ||
+    shape.some((d) => !Number.isInteger(d) || d < 1)
+  ) {
     throw new InvalidSpecError(
       `inputShape must be [height, width, channels] of positive integers, got ${JSON.stringify(shape)}`,
       'surgery.inputShape',
@@ -89,7 +94,10 @@ function validateHead(head: HeadSpec | undefined): void {
     throw new InvalidSpecError('class names must be unique', 'surgery.head.classes');
   }
   if (head.pooling !== undefined && !['avg', 'max', 'flatten'].includes(head.pooling)) {
-    throw new InvalidSpecError(`pooling must be avg, max or flatten, got '${head.pooling}'`, 'surgery.head.pooling');
+    throw new InvalidSpecError(
+      `pooling must be avg, max or flatten, got '${head.pooling}'`,
+      'surgery.head.pooling',
+    );
   }
   const rates = [head.dropout ?? 0, ...(head.dense ?? []).map((d) => d.dropout ?? 0)];
   if (rates.some((r) => !(r >= 0 && r < 1))) {
@@ -97,7 +105,10 @@ function validateHead(head: HeadSpec | undefined): void {
   }
   (head.dense ?? []).forEach((d, i) => {
     if (!Number.isInteger(d.units) || d.units < 1) {
-      throw new InvalidSpecError(`dense[${i}].units must be a positive integer`, `surgery.head.dense.${i}.units`);
+      throw new InvalidSpecError(
+        `dense[${i}].units must be a positive integer`,
+        `surgery.head.dense.${i}.units`,
+      );
     }
   });
 }
@@ -108,13 +119,17 @@ function validateHead(head: HeadSpec | undefined): void {
  */
 export function resolveFreeze(backbone: Backbone, cutAt: string, freeze: FreezeSpec): Set<string> {
   const cutPos = backbone.layerNames.indexOf(cutAt);
-  if (cutPos < 0) throw new UnknownLayerError(cutAt, backbone.id, backbone.layerNames, 'surgery.cutAt');
+  if (cutPos < 0)
+    throw new UnknownLayerError(cutAt, backbone.id, backbone.layerNames, 'surgery.cutAt');
   const kept = backbone.layerNames.slice(1, cutPos + 1); // without the input layer
   const field = 'surgery.freeze';
   const checkName = (name: string): void => {
     if (kept.includes(name)) return;
     if (backbone.layerNames.includes(name)) {
-      throw new InvalidSpecError(`layer '${name}' comes after the cut at '${cutAt}' and is removed`, field);
+      throw new InvalidSpecError(
+        `layer '${name}' comes after the cut at '${cutAt}' and is removed`,
+        field,
+      );
     }
     throw new UnknownLayerError(name, backbone.id, kept, field);
   };
@@ -153,7 +168,10 @@ export function resolveFreeze(backbone: Backbone, cutAt: string, freeze: FreezeS
       }
       const matched = kept.filter((n) => re.test(n));
       if (matched.length === 0) {
-        throw new InvalidSpecError(`pattern /${freeze.pattern}/ matches no layer of ${backbone.id} up to '${cutAt}'`, field);
+        throw new InvalidSpecError(
+          `pattern /${freeze.pattern}/ matches no layer of ${backbone.id} up to '${cutAt}'`,
+          field,
+        );
       }
       return new Set(matched);
     }
@@ -202,7 +220,11 @@ function cutTopology(backbone: Backbone, cutAt: string, shape: [number, number, 
  * Builds the transfer model: the backbone (with a new input shape if asked, weights loaded by name),
  * cut at `cutAt`, with the requested layers frozen, BatchNorm in inference mode, and a new head.
  */
-export async function applySurgery({ backbone, spec, seed = 42 }: ApplySurgeryArgs): Promise<SurgeryResult> {
+export async function applySurgery({
+  backbone,
+  spec,
+  seed = 42,
+}: ApplySurgeryArgs): Promise<SurgeryResult> {
   validateSurgerySpec(backbone, spec);
   const cutAt = spec.cutAt ?? backbone.lastFeatureLayer;
   const freeze = spec.freeze ?? { kind: 'all' };
@@ -215,7 +237,11 @@ export async function applySurgery({ backbone, spec, seed = 42 }: ApplySurgeryAr
     // that every kept weight was loaded is checked right after.
     trunk = await artifactsToModel(
       {
-        modelTopology: cutTopology(backbone, cutAt, inputShape) as tf.io.ModelArtifacts['modelTopology'],
+        modelTopology: cutTopology(
+          backbone,
+          cutAt,
+          inputShape,
+        ) as tf.io.ModelArtifacts['modelTopology'],
         weightSpecs: backbone.artifacts.weightSpecs,
         weightData: backbone.artifacts.weightData,
       },
@@ -230,7 +256,9 @@ export async function applySurgery({ backbone, spec, seed = 42 }: ApplySurgeryAr
   }
 
   const saved = new Set(backbone.artifacts.weightSpecs.map((s) => s.name));
-  const missing = trunk.weights.filter((w) => !saved.has(w.originalName)).map((w) => w.originalName);
+  const missing = trunk.weights
+    .filter((w) => !saved.has(w.originalName))
+    .map((w) => w.originalName);
   const features = trunk.outputs[0]!;
   const badDim = features.shape.slice(1).some((d) => d !== null && d < 1);
   if (missing.length || badDim) {
@@ -246,7 +274,11 @@ export async function applySurgery({ backbone, spec, seed = 42 }: ApplySurgeryAr
   const removedLayers = backbone.layerNames.filter((n) => !keptNames.has(n));
 
   const { output, headLayers } = buildHead(features, spec.head, seed);
-  const model = tf.model({ inputs: trunk.inputs, outputs: output, name: `${backbone.id}_transfer` });
+  const model = tf.model({
+    inputs: trunk.inputs,
+    outputs: output,
+    name: `${backbone.id}_transfer`,
+  });
   const batchNormLayers = trunk.layers.filter((l) => l.getClassName() === 'BatchNormalization');
   enforceBatchNormInference(batchNormLayers);
   setFrozen(model, frozen);
@@ -295,9 +327,15 @@ function buildHead(
         name: `head_dense_${i + 1}`,
       }),
     ).apply(x) as tf.SymbolicTensor;
-    if (d.dropout) x = add(tf.layers.dropout({ rate: d.dropout, name: `head_dropout_${i + 1}` })).apply(x) as tf.SymbolicTensor;
+    if (d.dropout)
+      x = add(tf.layers.dropout({ rate: d.dropout, name: `head_dropout_${i + 1}` })).apply(
+        x,
+      ) as tf.SymbolicTensor;
   });
-  if (head.dropout) x = add(tf.layers.dropout({ rate: head.dropout, name: 'head_dropout' })).apply(x) as tf.SymbolicTensor;
+  if (head.dropout)
+    x = add(tf.layers.dropout({ rate: head.dropout, name: 'head_dropout' })).apply(
+      x,
+    ) as tf.SymbolicTensor;
   const out = add(
     tf.layers.dense({
       units: head.classes.length,
@@ -321,7 +359,10 @@ export function setFrozen(model: tf.LayersModel, frozen: ReadonlySet<string>): v
 export function describe(
   model: tf.LayersModel,
   headLayers: ReadonlySet<string>,
-): Pick<SurgeryResult, 'layers' | 'frozenLayers' | 'trainableLayers' | 'frozenParams' | 'trainableParams'> {
+): Pick<
+  SurgeryResult,
+  'layers' | 'frozenLayers' | 'trainableLayers' | 'frozenParams' | 'trainableParams'
+> {
   const layers: LayerInfo[] = model.layers.map((l) => {
     const shape = l.outputShape as (number | null)[] | (number | null)[][];
     const first = (Array.isArray(shape[0]) ? shape[0] : shape) as (number | null)[];
@@ -334,7 +375,9 @@ export function describe(
       origin: headLayers.has(l.name) ? 'head' : 'backbone',
     };
   });
-  const backboneLayers = layers.filter((l) => l.origin === 'backbone' && l.className !== 'InputLayer');
+  const backboneLayers = layers.filter(
+    (l) => l.origin === 'backbone' && l.className !== 'InputLayer',
+  );
   const size = (ws: tf.LayerVariable[]): number =>
     ws.reduce((s, w) => s + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);
   const trainableParams = size(model.trainableWeights);

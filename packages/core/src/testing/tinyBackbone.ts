@@ -7,7 +7,11 @@ import * as tf from '@tensorflow/tfjs';
 export async function tinyBackboneHandler(seed = 7): Promise<tf.io.IOHandler> {
   const input = tf.input({ shape: [16, 16, 3], name: 'input' });
   let x = input as tf.SymbolicTensor;
-  for (const [i, filters] of [[1, 8], [2, 8], [3, 16]] as const) {
+  for (const [i, filters] of [
+    [1, 8],
+    [2, 8],
+    [3, 16],
+  ] as const) {
     x = tf.layers
       .conv2d({
         filters,
@@ -20,10 +24,19 @@ export async function tinyBackboneHandler(seed = 7): Promise<tf.io.IOHandler> {
       })
       .apply(x) as tf.SymbolicTensor;
     x = tf.layers.batchNormalization({ name: `block${i}_bn` }).apply(x) as tf.SymbolicTensor;
-    x = tf.layers.activation({ activation: 'relu', name: `block${i}_relu` }).apply(x) as tf.SymbolicTensor;
+    x = tf.layers
+      .activation({ activation: 'relu', name: `block${i}_relu` })
+      .apply(x) as tf.SymbolicTensor;
   }
   const gap = tf.layers.globalAveragePooling2d({ name: 'top_pool' }).apply(x) as tf.SymbolicTensor;
-  const out = tf.layers.dense({ units: 4, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed }), name: 'top_predictions' }).apply(gap) as tf.SymbolicTensor;
+  const out = tf.layers
+    .dense({
+      units: 4,
+      activation: 'softmax',
+      kernelInitializer: tf.initializers.glorotUniform({ seed }),
+      name: 'top_predictions',
+    })
+    .apply(gap) as tf.SymbolicTensor;
   const model = tf.model({ inputs: input, outputs: out, name: 'tiny' });
   // Give the BN layers non-trivial statistics, as a pretrained backbone would have.
   for (const l of model.layers) {

@@ -68,7 +68,9 @@ export class DirectoryFeatureCache implements FeatureCache {
   async set(key: string, features: Features): Promise<void> {
     await mkdir(this.dir, { recursive: true });
     const tmp = join(this.dir, `${key}.${process.pid}.tmp`);
-    const parts = features.blocks.map((b) => Buffer.from(b.data.buffer, b.data.byteOffset, b.data.byteLength));
+    const parts = features.blocks.map((b) =>
+      Buffer.from(b.data.buffer, b.data.byteOffset, b.data.byteLength),
+    );
     await writeFile(tmp, Buffer.concat(parts));
     await rename(tmp, join(this.dir, `${key}.bin`));
     // The header is written last: a reader that finds it finds complete data.

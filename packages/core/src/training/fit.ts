@@ -95,7 +95,10 @@ export async function predictAll(
   const k = (model.outputs[0]!.shape[1] as number) ?? 0;
   const out = new Float32Array(features.count * k);
   for (let s = 0; s < features.count; s += batchSize) {
-    const idx = Int32Array.from({ length: Math.min(batchSize, features.count - s) }, (_, i) => s + i);
+    const idx = Int32Array.from(
+      { length: Math.min(batchSize, features.count - s) },
+      (_, i) => s + i,
+    );
     const p = tf.tidy(() => {
       const xs = gatherBatch(features, idx);
       return model.predict(xs.length === 1 ? xs[0]! : xs) as tf.Tensor;
@@ -107,7 +110,11 @@ export async function predictAll(
 }
 
 /** Mean categorical cross-entropy and accuracy of probabilities against labels. */
-export function lossAndAccuracy(probs: Float32Array, labels: Int32Array, k: number): { loss: number; accuracy: number } {
+export function lossAndAccuracy(
+  probs: Float32Array,
+  labels: Int32Array,
+  k: number,
+): { loss: number; accuracy: number } {
   let loss = 0;
   let correct = 0;
   for (let i = 0; i < labels.length; i++) {
@@ -131,7 +138,9 @@ export async function fitPhase(a: FitPhaseArgs): Promise<FitPhaseResult> {
   const { model, train, validation, numClasses: k } = a;
   const optimizer = makeOptimizer(a.optimizer, a.learningRate);
   const vars = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
-  const dropouts = model.layers.filter((l) => l.getClassName() === 'Dropout') as unknown as { seed?: number }[];
+  const dropouts = model.layers.filter((l) => l.getClassName() === 'Dropout') as unknown as {
+    seed?: number;
+  }[];
   const n = train.labels.length;
   const batches = Math.ceil(n / a.batchSize);
   const history: EpochMetrics[] = [];
@@ -144,7 +153,9 @@ export async function fitPhase(a: FitPhaseArgs): Promise<FitPhaseResult> {
     for (let epoch = 0; epoch < a.epochs; epoch++) {
       const t0 = Date.now();
       const order = shuffledIndices(n, a.seed * 7919 + epoch);
-      const epochFeatures = a.trainFeaturesForEpoch ? await a.trainFeaturesForEpoch(epoch) : train.features;
+      const epochFeatures = a.trainFeaturesForEpoch
+        ? await a.trainFeaturesForEpoch(epoch)
+        : train.features;
       let lossSum = 0;
       let correct = 0;
       for (let b = 0; b < batches; b++) {
@@ -159,7 +170,10 @@ export async function fitPhase(a: FitPhaseArgs): Promise<FitPhaseResult> {
             () => {
               const p = model.apply(xs.length === 1 ? xs[0]! : xs, { training: true }) as tf.Tensor;
               correctT = tf.keep(tf.equal(p.argMax(-1), y.argMax(-1)).sum() as tf.Scalar);
-              return tf.losses.softmaxCrossEntropy(y, tf.log(tf.clipByValue(p, 1e-7, 1))) as tf.Scalar;
+              return tf.losses.softmaxCrossEntropy(
+                y,
+                tf.log(tf.clipByValue(p, 1e-7, 1)),
+              ) as tf.Scalar;
             },
             true,
             vars,

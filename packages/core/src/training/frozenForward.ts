@@ -15,7 +15,11 @@ export type ForwardProgress = (done: number, total: number) => void;
 /** Runs the frozen prefix of a model over images. */
 export interface FrozenForwardEngine {
   /** For the lineage: `worker-pool` or `in-process`, the backend, and the number of workers. */
-  readonly description: { kind: 'worker-pool' | 'in-process'; backend: BackendName; workers: number };
+  readonly description: {
+    kind: 'worker-pool' | 'in-process';
+    backend: BackendName;
+    workers: number;
+  };
   run(args: { set: ImageSet; onProgress?: ForwardProgress }): Promise<Features>;
   dispose(): Promise<void>;
 }
@@ -50,7 +54,13 @@ export class InProcessForward implements FrozenForwardEngine {
     this.owned = !prebuilt;
   }
 
-  async run({ set, onProgress }: { set: ImageSet; onProgress?: ForwardProgress }): Promise<Features> {
+  async run({
+    set,
+    onProgress,
+  }: {
+    set: ImageSet;
+    onProgress?: ForwardProgress;
+  }): Promise<Features> {
     await useBackend(this.args.backend);
     this.model ??= await artifactsToModel(this.args.artifacts);
     const features = allocateFeatures(set.count, this.args.outputShapes);
@@ -58,14 +68,20 @@ export class InProcessForward implements FrozenForwardEngine {
     for (let start = 0; start < set.count; start += bs) {
       const end = Math.min(set.count, start + bs);
       const outs = tf.tidy(() => {
-        const x = imagesToTensor({ set, start, end, preprocessing: this.args.preprocessing, size: this.args.inputSize });
+        const x = imagesToTensor({
+          set,
+          start,
+          end,
+          preprocessing: this.args.preprocessing,
+          size: this.args.inputSize,
+        });
         const y = this.model!.predict(x);
         return Array.isArray(y) ? y : [y];
       });
       for (let b = 0; b < outs.length; b++) {
         const block = features.blocks[b]!;
         const per = block.data.length / set.count;
-        block.data.set(await outs[b]!.data() as Float32Array, start * per);
+        block.data.set((await outs[b]!.data()) as Float32Array, start * per);
       }
       tf.dispose(outs);
       onProgress?.(end, set.count);
@@ -82,7 +98,13 @@ export class InProcessForward implements FrozenForwardEngine {
 /** Messages between the pool and its workers. */
 export type ToWorker =
   | { type: 'init'; args: Omit<FrozenForwardArgs, 'batchSize'> }
-  | { type: 'run'; id: number; pixels: Uint8Array; count: number; imageShape: [number, number, number] }
+  | {
+      type: 'run';
+      id: number;
+      pixels: Uint8Array;
+      count: number;
+      imageShape: [number, number, number];
+    }
   | { type: 'close' };
 export type FromWorker =
   | { type: 'ready' }
@@ -105,7 +127,11 @@ export class WorkerPoolForward implements FrozenForwardEngine {
     private readonly args: FrozenForwardArgs,
     private readonly workers: Worker[],
   ) {
-    this.description = { kind: 'worker-pool' as const, backend: args.backend, workers: workers.length };
+    this.description = {
+      kind: 'worker-pool' as const,
+      backend: args.backend,
+      workers: workers.length,
+    };
   }
 
   /** Starts `workers` threads (default: one per core) and waits until each has built the prefix. */
@@ -121,7 +147,8 @@ export class WorkerPoolForward implements FrozenForwardEngine {
                 w.off('message', onMessage);
                 w.off('error', reject);
                 if (m.type === 'ready') resolve();
-                else reject(new Error(m.type === 'error' ? m.message : 'unexpected worker message'));
+                else
+                  reject(new Error(m.type === 'error' ? m.message : 'unexpected worker message'));
               };
               w.on('message', onMessage);
               w.once('error', reject);
@@ -137,7 +164,13 @@ export class WorkerPoolForward implements FrozenForwardEngine {
     return new WorkerPoolForward(args, workers);
   }
 
-  async run({ set, onProgress }: { set: ImageSet; onProgress?: ForwardProgress }): Promise<Features> {
+  async run({
+    set,
+    onProgress,
+  }: {
+    set: ImageSet;
+    onProgress?: ForwardProgress;
+  }): Promise<Features> {
     const features = allocateFeatures(set.count, this.args.outputShapes);
     const bs = this.args.batchSize ?? 32;
     const [h, w, c] = set.imageShape;
@@ -160,7 +193,13 @@ export class WorkerPoolForward implements FrozenForwardEngine {
           const end = Math.min(set.count, start + bs);
           const pixels = set.pixels.slice(start * imageBytes, end * imageBytes);
           worker.postMessage(
-            { type: 'run', id, pixels, count: end - start, imageShape: set.imageShape } satisfies ToWorker,
+            {
+              type: 'run',
+              id,
+              pixels,
+              count: end - start,
+              imageShape: set.imageShape,
+            } satisfies ToWorker,
             [pixels.buffer],
           );
         };
@@ -209,6 +248,9 @@ function data0Count(blocks: Float32Array[], features: Features, total: number): 
 export function allocateFeatures(count: number, shapes: number[][]): Features {
   return {
     count,
-    blocks: shapes.map((shape) => ({ shape, data: new Float32Array(count * shape.reduce((a, b) => a * b, 1)) })),
+    blocks: shapes.map((shape) => ({
+      shape,
+      data: new Float32Array(count * shape.reduce((a, b) => a * b, 1)),
+    })),
   };
 }

@@ -18,7 +18,11 @@ const reply = (m: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMe
 
 port.on('message', (m: ToWorker) => {
   void handle(m).catch((err: unknown) =>
-    reply({ type: 'error', id: m.type === 'run' ? m.id : undefined, message: (err as Error).message ?? String(err) }),
+    reply({
+      type: 'error',
+      id: m.type === 'run' ? m.id : undefined,
+      message: (err as Error).message ?? String(err),
+    }),
   );
 });
 
@@ -50,7 +54,12 @@ async function handle(m: ToWorker): Promise<void> {
     const y = model!.predict(x);
     return Array.isArray(y) ? y : [y];
   });
-  const blocks = await Promise.all(outs.map(async (t) => new Float32Array((await t.data()) as Float32Array)));
+  const blocks = await Promise.all(
+    outs.map(async (t) => new Float32Array((await t.data()) as Float32Array)),
+  );
   tf.dispose(outs);
-  reply({ type: 'result', id: m.id, blocks }, blocks.map((b) => b.buffer as ArrayBuffer));
+  reply(
+    { type: 'result', id: m.id, blocks },
+    blocks.map((b) => b.buffer as ArrayBuffer),
+  );
 }

@@ -9,7 +9,12 @@ export {
   type PhaseReport,
 } from './train.js';
 export { fitPhase, predictAll, type EpochMetrics, type TrainProgress } from './fit.js';
-export { MemoryFeatureCache, DirectoryFeatureCache, type FeatureCache, type Features } from './featureCache.js';
+export {
+  MemoryFeatureCache,
+  DirectoryFeatureCache,
+  type FeatureCache,
+  type Features,
+} from './featureCache.js';
 export {
   InProcessForward,
   WorkerPoolForward,

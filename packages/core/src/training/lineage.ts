@@ -53,7 +53,11 @@ export async function buildLineageRecord(a: BuildLineageRecordArgs): Promise<Lin
       trainableParams: result.surgery.trainableParams,
       head: {
         pooling: head.pooling ?? 'avg',
-        dense: (head.dense ?? []).map((d) => ({ units: d.units, activation: d.activation ?? 'relu', dropout: d.dropout ?? 0 })),
+        dense: (head.dense ?? []).map((d) => ({
+          units: d.units,
+          activation: d.activation ?? 'relu',
+          dropout: d.dropout ?? 0,
+        })),
         dropout: head.dropout ?? 0,
         classes: head.classes,
       },

@@ -25,22 +25,44 @@ const surgery = (freeze?: SurgerySpec['freeze']): SurgerySpec => ({
   head: { classes: ['0', '1', '2'], pooling: 'flatten' },
   ...(freeze ? { freeze } : {}),
 });
-const fe: TrainSpec = { mode: 'feature-extraction', epochs: 3, learningRate: 0.01, batchSize: 32, engine: { workers: 0 } };
+const fe: TrainSpec = {
+  mode: 'feature-extraction',
+  epochs: 3,
+  learningRate: 0.01,
+  batchSize: 32,
+  engine: { workers: 0 },
+};
 
 beforeAll(async () => {
-  tiny = await loadBackbone({ ioHandler: await tinyBackboneHandler(), name: 'tiny', lastFeatureLayer: 'block3_relu' });
+  tiny = await loadBackbone({
+    ioHandler: await tinyBackboneHandler(),
+    name: 'tiny',
+    lastFeatureLayer: 'block3_relu',
+  });
   data = splitDataset({ set: loadMnistDigits({ digits: [0, 1, 2], limit: 300 }), seed: 1 });
 });
 
 function bnStats(model: tf.LayersModel): Float32Array[] {
   return model.layers
     .filter((l) => l.getClassName() === 'BatchNormalization')
-    .flatMap((l) => l.getWeights().slice(2).map((w) => w.dataSync() as Float32Array).map((d) => d.slice()));
+    .flatMap((l) =>
+      l
+        .getWeights()
+        .slice(2)
+        .map((w) => w.dataSync() as Float32Array)
+        .map((d) => d.slice()),
+    );
 }
 
 describe('trainTransferModel', () => {
   it('trains a head on a frozen backbone and evaluates it', async () => {
-    const r = await trainTransferModel({ backbone: tiny, data, surgery: surgery(), train: fe, featureCache: new MemoryFeatureCache() });
+    const r = await trainTransferModel({
+      backbone: tiny,
+      data,
+      surgery: surgery(),
+      train: fe,
+      featureCache: new MemoryFeatureCache(),
+    });
     try {
       expect(r.phases).toHaveLength(1);
       expect(r.phases[0]!.boundary).toEqual(['head_flatten']);
@@ -50,7 +72,13 @@ describe('trainTransferModel', () => {
       // Three easy digits, a random conv backbone, 3 epochs: clearly better than chance (1/3).
       expect(r.evaluation.accuracy).toBeGreaterThan(0.75);
       expect(r.surgery.trainableParams).toBe(4 * 4 * 16 * 3 + 3);
-      const record = await buildLineageRecord({ backbone: tiny, surgery: surgery(), train: fe, data, result: r });
+      const record = await buildLineageRecord({
+        backbone: tiny,
+        surgery: surgery(),
+        train: fe,
+        data,
+        result: r,
+      });
       expect(validateLineageRecord(JSON.parse(JSON.stringify(record)))).toEqual([]);
       expect(record.backbone.weightsSha256).toBe(tiny.fingerprint.weightsSha256);
       expect(record.surgery.frozenLayers).toContain('block1_conv');
@@ -62,8 +90,20 @@ describe('trainTransferModel', () => {
 
   it('reuses the cached frozen features on a second run', async () => {
     const cache = new MemoryFeatureCache();
-    const first = await trainTransferModel({ backbone: tiny, data, surgery: surgery(), train: fe, featureCache: cache });
-    const second = await trainTransferModel({ backbone: tiny, data, surgery: surgery(), train: fe, featureCache: cache });
+    const first = await trainTransferModel({
+      backbone: tiny,
+      data,
+      surgery: surgery(),
+      train: fe,
+      featureCache: cache,
+    });
+    const second = await trainTransferModel({
+      backbone: tiny,
+      data,
+      surgery: surgery(),
+      train: fe,
+      featureCache: cache,
+    });
     expect(first.phases[0]!.featureCache.hit).toBe(false);
     expect(second.phases[0]!.featureCache.hit).toBe(true);
     expect(second.phases[0]!.featureCache.key).toBe(first.phases[0]!.featureCache.key);
@@ -76,7 +116,14 @@ describe('trainTransferModel', () => {
       const r = await trainTransferModel({
         backbone: tiny,
         data,
-        surgery: { ...surgery(), head: { classes: ['0', '1', '2'], pooling: 'flatten', dense: [{ units: 8, dropout: 0.5 }] } },
+        surgery: {
+          ...surgery(),
+          head: {
+            classes: ['0', '1', '2'],
+            pooling: 'flatten',
+            dense: [{ units: 8, dropout: 0.5 }],
+          },
+        },
         train: { ...fe, seed },
       });
       r.model.dispose();
@@ -100,15 +147,28 @@ describe('trainTransferModel', () => {
       expect(r.phases.map((p) => p.name)).toEqual(['head', 'fine-tune']);
       expect(r.phases[1]!.trainableLayers).toEqual(['block3_conv', 'block3_bn', 'block3_relu']);
       expect(r.phases[1]!.boundary).toEqual(['block2_relu']);
-      const before = await loadBackbone({ ioHandler: await tinyBackboneHandler(), name: 'tiny2', lastFeatureLayer: 'block3_relu' });
-      const original = tf.io.decodeWeights(before.artifacts.weightData, before.artifacts.weightSpecs);
+      const before = await loadBackbone({
+        ioHandler: await tinyBackboneHandler(),
+        name: 'tiny2',
+        lastFeatureLayer: 'block3_relu',
+      });
+      const original = tf.io.decodeWeights(
+        before.artifacts.weightData,
+        before.artifacts.weightSpecs,
+      );
       const bn3 = r.model.getLayer('block3_bn').getWeights();
       // Moving mean and variance: unchanged by fine-tuning, to the bit.
-      expect(Array.from(bn3[2]!.dataSync())).toEqual(Array.from(original['block3_bn/moving_mean']!.dataSync()));
-      expect(Array.from(bn3[3]!.dataSync())).toEqual(Array.from(original['block3_bn/moving_variance']!.dataSync()));
+      expect(Array.from(bn3[2]!.dataSync())).toEqual(
+        Array.from(original['block3_bn/moving_mean']!.dataSync()),
+      );
+      expect(Array.from(bn3[3]!.dataSync())).toEqual(
+        Array.from(original['block3_bn/moving_variance']!.dataSync()),
+      );
       // ...while the unfrozen conv kernel did train.
       const k = r.model.getLayer('block3_conv').getWeights()[0]!;
-      expect(tf.max(tf.abs(tf.sub(k, original['block3_conv/kernel']!))).dataSync()[0]).toBeGreaterThan(0);
+      expect(
+        tf.max(tf.abs(tf.sub(k, original['block3_conv/kernel']!))).dataSync()[0],
+      ).toBeGreaterThan(0);
       tf.dispose(original);
     } finally {
       r.model.dispose();
@@ -132,7 +192,13 @@ describe('trainTransferModel', () => {
         backbone: tiny,
         data,
         surgery: surgery({ kind: 'allButLastBlocks', blocks: 1 }),
-        train: { ...fe, epochs: 1, mode: 'fine-tuning', fineTune: { epochs: 1 }, augmentation: { flipHorizontal: true } },
+        train: {
+          ...fe,
+          epochs: 1,
+          mode: 'fine-tuning',
+          fineTune: { epochs: 1 },
+          augmentation: { flipHorizontal: true },
+        },
       });
       r.model.dispose();
     };
@@ -144,22 +210,62 @@ describe('trainTransferModel', () => {
 
   it('refuses a dangerous fine-tuning learning rate, with the reason', async () => {
     const train: TrainSpec = { ...fe, mode: 'fine-tuning', fineTune: { learningRate: 0.01 } };
-    const args = { backbone: tiny, data, surgery: surgery({ kind: 'allButLastBlocks', blocks: 1 }), train };
+    const args = {
+      backbone: tiny,
+      data,
+      surgery: surgery({ kind: 'allButLastBlocks', blocks: 1 }),
+      train,
+    };
     const err = await trainTransferModel(args).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DangerousLearningRateError);
     expect((err as GraftError).field).toBe('train.fineTune.learningRate');
     expect((err as Error).message).toMatch(/destroy the features/);
-    const allowed = await trainTransferModel({ ...args, train: { ...train, epochs: 1, fineTune: { epochs: 1, learningRate: 0.01 }, allowHighLearningRate: true } });
+    const allowed = await trainTransferModel({
+      ...args,
+      train: {
+        ...train,
+        epochs: 1,
+        fineTune: { epochs: 1, learningRate: 0.01 },
+        allowHighLearningRate: true,
+      },
+    });
     allowed.model.dispose();
   });
 
   it('refuses specs that do not fit the mode or the data', async () => {
     const cases: [Parameters<typeof trainTransferModel>[0], string][] = [
-      [{ backbone: tiny, data, surgery: surgery({ kind: 'upTo', layer: 'block2_relu' }), train: fe }, 'surgery.freeze'],
-      [{ backbone: tiny, data, surgery: surgery(), train: { ...fe, mode: 'fine-tuning' } }, 'surgery.freeze'],
-      [{ backbone: tiny, data, surgery: { ...surgery(), head: { classes: ['a', 'b', 'c'] } }, train: fe }, 'surgery.head.classes'],
+      [
+        {
+          backbone: tiny,
+          data,
+          surgery: surgery({ kind: 'upTo', layer: 'block2_relu' }),
+          train: fe,
+        },
+        'surgery.freeze',
+      ],
+      [
+        { backbone: tiny, data, surgery: surgery(), train: { ...fe, mode: 'fine-tuning' } },
+        'surgery.freeze',
+      ],
+      [
+        {
+          backbone: tiny,
+          data,
+          surgery: { ...surgery(), head: { classes: ['a', 'b', 'c'] } },
+          train: fe,
+        },
+        'surgery.head.classes',
+      ],
       [{ backbone: tiny, data, surgery: surgery(), train: { ...fe, epochs: 0 } }, 'train.epochs'],
-      [{ backbone: tiny, data, surgery: surgery(), train: { ...fe, mode: 'transfer' as 'fine-tuning' } }, 'train.mode'],
+      [
+        {
+          backbone: tiny,
+          data,
+          surgery: surgery(),
+          train: { ...fe, mode: 'transfer' as 'fine-tuning' },
+        },
+        'train.mode',
+      ],
     ];
     for (const [args, field] of cases) {
       const err = await trainTransferModel(args).catch((e: unknown) => e);

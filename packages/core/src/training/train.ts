@@ -9,7 +9,13 @@ import { imagesToTensor } from '../data/tensors.js';
 import type { DatasetSplit, ImageSet } from '../data/types.js';
 import { InvalidSpecError } from '../errors.js';
 import { evaluateClassifier, type Evaluation } from '../evaluation/index.js';
-import { applySurgery, describe, resolveFreeze, setFrozen, type SurgeryResult } from '../surgery/surgery.js';
+import {
+  applySurgery,
+  describe,
+  resolveFreeze,
+  setFrozen,
+  type SurgeryResult,
+} from '../surgery/surgery.js';
 import { splitAtFreezeBoundary, type SplitModel } from '../surgery/split.js';
 import type { SurgerySpec } from '../surgery/spec.js';
 import { sha256Chunks } from '../util/hash.js';
@@ -95,8 +101,16 @@ export async function trainTransferModel(args: TrainTransferArgs): Promise<Train
       'surgery.head.classes',
     );
   }
-  for (const [name, s] of [['train', data.train], ['validation', data.validation], ['test', data.test]] as const) {
-    if (s.count === 0) throw new InvalidSpecError(`the ${name} split is empty; use more images or other fractions`, 'data');
+  for (const [name, s] of [
+    ['train', data.train],
+    ['validation', data.validation],
+    ['test', data.test],
+  ] as const) {
+    if (s.count === 0)
+      throw new InvalidSpecError(
+        `the ${name} split is empty; use more images or other fractions`,
+        'data',
+      );
   }
   const seed = train.seed ?? 42;
   const batchSize = train.batchSize ?? 32;
@@ -114,7 +128,13 @@ export async function trainTransferModel(args: TrainTransferArgs): Promise<Train
   const model = surgery.model;
   const cutAt = surgery.cutAt;
   const allFrozen = new Set(surgery.frozenLayers);
-  const phaseSpecs: { name: PhaseReport['name']; frozen: Set<string>; epochs: number; lr: number; optimizer: string }[] = [
+  const phaseSpecs: {
+    name: PhaseReport['name'];
+    frozen: Set<string>;
+    epochs: number;
+    lr: number;
+    optimizer: string;
+  }[] = [
     {
       name: 'head',
       frozen: allFrozen,
@@ -160,14 +180,28 @@ export async function trainTransferModel(args: TrainTransferArgs): Promise<Train
         }),
       ]);
       let engine: FrozenForwardEngine | null = null;
-      const featuresOf = async (set: ImageSet, part: string): Promise<{ features: Features; hit: boolean; key: string }> => {
+      const featuresOf = async (
+        set: ImageSet,
+        part: string,
+      ): Promise<{ features: Features; hit: boolean; key: string }> => {
         const key = sha256Chunks([prefixKey, datasetContentHash(set)]);
         const cached = await cache.get(key);
         if (cached) return { features: cached, hit: true, key };
         if (!split.prefix) {
-          return { features: preprocessedImages(set, backbone, surgery.inputShape), hit: false, key };
+          return {
+            features: preprocessedImages(set, backbone, surgery.inputShape),
+            hit: false,
+            key,
+          };
         }
-        engine ??= await createEngine(split, backbone, surgery.inputShape, inferenceBackend, workers, batchSize);
+        engine ??= await createEngine(
+          split,
+          backbone,
+          surgery.inputShape,
+          inferenceBackend,
+          workers,
+          batchSize,
+        );
         const t = Date.now();
         const features = await engine.run({
           set,
@@ -197,14 +231,17 @@ export async function trainTransferModel(args: TrainTransferArgs): Promise<Train
         await (engine as FrozenForwardEngine | null)?.dispose();
       }
       const hit = trainF.hit && valF.hit && testF.hit;
-      log(`phase ${ph.name}: frozen prefix ${split.prefix ? `ends at ${split.boundary.join(', ')}` : 'is empty'}; features ${hit ? 'from cache' : 'computed'}`);
+      log(
+        `phase ${ph.name}: frozen prefix ${split.prefix ? `ends at ${split.boundary.join(', ')}` : 'is empty'}; features ${hit ? 'from cache' : 'computed'}`,
+      );
       testFeatures = testF.features;
       const featureSeconds = (Date.now() - tf0) / 1000;
 
       // 2. Trainable suffix, on a backend that can train it.
       const blocked = untrainableLayerClasses(plan.training);
       const blocker = split.suffix.layers.find((l) => blocked.has(l.getClassName()));
-      const trainingBackend = train.engine?.trainingBackend ?? (blocker ? plan.fallbackTraining : plan.training);
+      const trainingBackend =
+        train.engine?.trainingBackend ?? (blocker ? plan.fallbackTraining : plan.training);
       if (blocker && !train.engine?.trainingBackend) {
         log(
           `phase ${ph.name}: ${plan.training} cannot train through ${blocker.getClassName()} ('${blocker.name}'); ` +
@@ -214,9 +251,14 @@ export async function trainTransferModel(args: TrainTransferArgs): Promise<Train
       await useBackend(trainingBackend);
       const tt0 = Date.now();
       const augmentation = train.augmentation;
-      const augmenting = !!(augmentation && (augmentation.flipHorizontal || augmentation.randomCrop));
+      const augmenting = !!(
+        augmentation &&
+        (augmentation.flipHorizontal || augmentation.randomCrop)
+      );
       if (augmenting) {
-        log(`phase ${ph.name}: augmentation on: the frozen prefix runs on augmented images every epoch`);
+        log(
+          `phase ${ph.name}: augmentation on: the frozen prefix runs on augmented images every epoch`,
+        );
       }
       const fit = await fitPhase({
         model: split.suffix,
@@ -233,9 +275,20 @@ export async function trainTransferModel(args: TrainTransferArgs): Promise<Train
         onProgress: args.onProgress,
         trainFeaturesForEpoch: augmenting
           ? async (epoch) => {
-              const augmented = augmentImageSet(data.train, augmentation!, seed * 131 + epoch + phases.length * 10007);
+              const augmented = augmentImageSet(
+                data.train,
+                augmentation!,
+                seed * 131 + epoch + phases.length * 10007,
+              );
               if (!split.prefix) return preprocessedImages(augmented, backbone, surgery.inputShape);
-              const e = await createEngine(split, backbone, surgery.inputShape, inferenceBackend, workers, batchSize);
+              const e = await createEngine(
+                split,
+                backbone,
+                surgery.inputShape,
+                inferenceBackend,
+                workers,
+                batchSize,
+              );
               try {
                 return await e.run({ set: augmented });
               } finally {
@@ -267,15 +320,32 @@ export async function trainTransferModel(args: TrainTransferArgs): Promise<Train
     }
 
     // 3. Evaluation on the test split.
-    args.onProgress?.({ stage: 'evaluate', phase: 'test', epoch: 0, epochs: 0, batch: 0, batches: 1, imagesPerSec: 0, etaSeconds: 0 });
+    args.onProgress?.({
+      stage: 'evaluate',
+      phase: 'test',
+      epoch: 0,
+      epochs: 0,
+      batch: 0,
+      batches: 1,
+      imagesPerSec: 0,
+      etaSeconds: 0,
+    });
     const probs = await predictAll(lastSplit!.suffix, testFeatures!, 256);
     lastSplit!.suffix.dispose();
     lastSplit = undefined;
-    const evaluation = evaluateClassifier({ labels: data.test.labels, probabilities: probs, classes });
+    const evaluation = evaluateClassifier({
+      labels: data.test.labels,
+      probabilities: probs,
+      classes,
+    });
     const artifacts = await modelToArtifacts(model);
     return {
       model,
-      surgery: { ...surgery, ...describe(model, new Set(surgery.headLayers)), freeze: args.surgery.freeze ?? { kind: 'all' } },
+      surgery: {
+        ...surgery,
+        ...describe(model, new Set(surgery.headLayers)),
+        freeze: args.surgery.freeze ?? { kind: 'all' },
+      },
       phases,
       history,
       evaluation,
@@ -289,7 +359,10 @@ export async function trainTransferModel(args: TrainTransferArgs): Promise<Train
   }
 }
 
-function engineDescription(backend: BackendName, workers: number): FrozenForwardEngine['description'] {
+function engineDescription(
+  backend: BackendName,
+  workers: number,
+): FrozenForwardEngine['description'] {
   return workers > 0 && backend !== 'tensorflow'
     ? { kind: 'worker-pool', backend, workers }
     : { kind: 'in-process', backend, workers: 0 };
@@ -313,17 +386,28 @@ async function createEngine(
     batchSize,
   };
   // tfjs-node is multi-threaded natively: no need for a pool.
-  if (workers > 0 && backend !== 'tensorflow') return WorkerPoolForward.create({ ...common, workers });
+  if (workers > 0 && backend !== 'tensorflow')
+    return WorkerPoolForward.create({ ...common, workers });
   return new InProcessForward(common);
 }
 
 /** Images preprocessed for the model input, as features (when nothing is frozen). */
-function preprocessedImages(set: ImageSet, backbone: Backbone, inputShape: [number, number, number]): Features {
+function preprocessedImages(
+  set: ImageSet,
+  backbone: Backbone,
+  inputShape: [number, number, number],
+): Features {
   const features = allocateFeatures(set.count, [[...inputShape]]);
   const per = inputShape[0] * inputShape[1] * inputShape[2];
   for (let s = 0; s < set.count; s += 256) {
     const end = Math.min(set.count, s + 256);
-    const t = imagesToTensor({ set, start: s, end, preprocessing: backbone.preprocessing, size: [inputShape[0], inputShape[1]] });
+    const t = imagesToTensor({
+      set,
+      start: s,
+      end,
+      preprocessing: backbone.preprocessing,
+      size: [inputShape[0], inputShape[1]],
+    });
     features.blocks[0]!.data.set(t.dataSync() as Float32Array, s * per);
     t.dispose();
   }
@@ -331,16 +415,29 @@ function preprocessedImages(set: ImageSet, backbone: Backbone, inputShape: [numb
 }
 
 /** A copy of `set` with its pixels augmented (seeded). */
-function augmentImageSet(set: ImageSet, spec: NonNullable<TrainSpec['augmentation']>, seed: number): ImageSet {
+function augmentImageSet(
+  set: ImageSet,
+  spec: NonNullable<TrainSpec['augmentation']>,
+  seed: number,
+): ImageSet {
   const [h, w, c] = set.imageShape;
   const pixels = new Uint8Array(set.pixels.length);
   for (let s = 0; s < set.count; s += 256) {
     const end = Math.min(set.count, s + 256);
     const out = tf.tidy(() => {
-      const x = tf.tensor4d(set.pixels.subarray(s * h * w * c, end * h * w * c), [end - s, h, w, c], 'int32').toFloat();
-      return augmentBatch(x, { flipHorizontal: spec.flipHorizontal, randomCrop: spec.randomCrop, seed: seed + s });
+      const x = tf
+        .tensor4d(set.pixels.subarray(s * h * w * c, end * h * w * c), [end - s, h, w, c], 'int32')
+        .toFloat();
+      return augmentBatch(x, {
+        flipHorizontal: spec.flipHorizontal,
+        randomCrop: spec.randomCrop,
+        seed: seed + s,
+      });
     });
-    pixels.set(Uint8Array.from(out.dataSync() as Float32Array, (v) => Math.round(v)), s * h * w * c);
+    pixels.set(
+      Uint8Array.from(out.dataSync() as Float32Array, (v) => Math.round(v)),
+      s * h * w * c,
+    );
     out.dispose();
   }
   return { ...set, pixels };

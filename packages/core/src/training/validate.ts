@@ -7,13 +7,19 @@ const BACKENDS = ['tensorflow', 'wasm', 'cpu'];
 
 function positiveInt(v: unknown, field: string): void {
   if (v !== undefined && (!Number.isInteger(v) || (v as number) < 1)) {
-    throw new InvalidSpecError(`${field} must be a positive integer, got ${JSON.stringify(v)}`, field);
+    throw new InvalidSpecError(
+      `${field} must be a positive integer, got ${JSON.stringify(v)}`,
+      field,
+    );
   }
 }
 
 function learningRate(v: unknown, field: string): void {
   if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v > 0)) {
-    throw new InvalidSpecError(`${field} must be a positive number, got ${JSON.stringify(v)}`, field);
+    throw new InvalidSpecError(
+      `${field} must be a positive number, got ${JSON.stringify(v)}`,
+      field,
+    );
   }
 }
 
@@ -39,24 +45,37 @@ export function validateTrainSpec(train: TrainSpec, surgery: SurgerySpec): void 
     [train.fineTune?.optimizer, 'train.fineTune.optimizer'],
   ] as const) {
     if (o !== undefined && !OPTIMIZERS.includes(o)) {
-      throw new InvalidSpecError(`${field} must be one of ${OPTIMIZERS.join(', ')}, got '${o}'`, field);
+      throw new InvalidSpecError(
+        `${field} must be one of ${OPTIMIZERS.join(', ')}, got '${o}'`,
+        field,
+      );
     }
   }
-  if (train.earlyStopping) positiveInt(train.earlyStopping.patience, 'train.earlyStopping.patience');
+  if (train.earlyStopping)
+    positiveInt(train.earlyStopping.patience, 'train.earlyStopping.patience');
   const crop = train.augmentation?.randomCrop;
   if (crop && (!Number.isInteger(crop.padding) || crop.padding < 1)) {
-    throw new InvalidSpecError('augmentation.randomCrop.padding must be a positive integer', 'train.augmentation.randomCrop');
+    throw new InvalidSpecError(
+      'augmentation.randomCrop.padding must be a positive integer',
+      'train.augmentation.randomCrop',
+    );
   }
   const engine = train.engine ?? {};
   if (engine.workers !== undefined && (!Number.isInteger(engine.workers) || engine.workers < 0)) {
-    throw new InvalidSpecError('engine.workers must be 0 (in-process) or a positive integer', 'train.engine.workers');
+    throw new InvalidSpecError(
+      'engine.workers must be 0 (in-process) or a positive integer',
+      'train.engine.workers',
+    );
   }
   for (const [b, field] of [
     [engine.inferenceBackend, 'train.engine.inferenceBackend'],
     [engine.trainingBackend, 'train.engine.trainingBackend'],
   ] as const) {
     if (b !== undefined && !BACKENDS.includes(b)) {
-      throw new InvalidSpecError(`${field} must be one of ${BACKENDS.join(', ')}, got '${b}'`, field);
+      throw new InvalidSpecError(
+        `${field} must be one of ${BACKENDS.join(', ')}, got '${b}'`,
+        field,
+      );
     }
   }
 

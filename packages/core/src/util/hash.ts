@@ -3,7 +3,9 @@ import { createHash } from 'node:crypto';
 /** Hex sha256 of bytes or a string. */
 export function sha256(data: Uint8Array | ArrayBuffer | string): string {
   const h = createHash('sha256');
-  h.update(typeof data === 'string' ? data : data instanceof Uint8Array ? data : new Uint8Array(data));
+  h.update(
+    typeof data === 'string' ? data : data instanceof Uint8Array ? data : new Uint8Array(data),
+  );
   return h.digest('hex');
 }
 
