@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import { packageVersion } from './util/packageVersion.js';
-import { registerWasmTrainingKernels } from './kernels/conv2dBackpropFilter.js';
+import { registerTrainingKernels } from './kernels/conv2dBackpropFilter.js';
 
 /** Backends Graft knows, best first. `tensorflow` is tfjs-node(-gpu)'s native backend. */
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -36,10 +36,10 @@ export function detectBackends(): Promise<BackendAvailability> {
     try {
       await import('@tensorflow/tfjs-backend-wasm');
       wasm = tf.findBackendFactory('wasm') != null;
-      if (wasm) registerWasmTrainingKernels();
     } catch {
       wasm = false;
     }
+    registerTrainingKernels();
     return { tensorflow, wasm, cpu: true };
   })();
   return availability;
@@ -69,8 +69,8 @@ export async function planBackends(): Promise<BackendPlan> {
 
 /**
  * Layer classes a backend cannot train through (their gradient kernels are missing). wasm gets
- * Conv2DBackpropFilter from Graft ({@link registerWasmTrainingKernels}); depthwise gradients are
- * still missing there.
+ * Conv2DBackpropFilter from Graft (`registerTrainingKernels`); depthwise gradients are still
+ * missing there.
  */
 export function untrainableLayerClasses(backend: BackendName): ReadonlySet<string> {
   return backend === 'wasm' ? WASM_UNTRAINABLE : NONE;

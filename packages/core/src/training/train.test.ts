@@ -275,6 +275,32 @@ describe('trainTransferModel', () => {
   });
 });
 
+describe('backend routing', () => {
+  it('routes a trainable part that wasm cannot train (depthwise convolutions) to cpu, and says so', async () => {
+    const mobilenet = await loadBackbone({ source: 'mobilenet_v2' });
+    const lines: string[] = [];
+    const r = await trainTransferModel({
+      backbone: mobilenet,
+      data,
+      surgery: {
+        inputShape: [32, 32, 3],
+        freeze: { kind: 'allButLastBlocks', blocks: 2 },
+        head: { classes: ['0', '1', '2'] },
+      },
+      train: { mode: 'fine-tuning', epochs: 1, fineTune: { epochs: 1 }, engine: { workers: 0 } },
+      log: (l) => lines.push(l),
+    });
+    r.model.dispose();
+    expect(r.phases.map((p) => p.backends)).toEqual([
+      { inference: 'wasm', training: 'wasm' },
+      { inference: 'wasm', training: 'cpu' },
+    ]);
+    expect(lines.join('\n')).toMatch(
+      /wasm cannot train through DepthwiseConv2D \('block_16_depthwise'\); the trainable part is routed to cpu/,
+    );
+  });
+});
+
 describe('frozen forward engines', () => {
   it('the worker pool computes the same features as the in-process engine', async () => {
     const { model } = await applySurgery({ backbone: tiny, spec: surgery() });
