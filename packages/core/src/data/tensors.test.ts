@@ -138,4 +138,17 @@ describe('labelsToOneHot', () => {
     expect(tf.memory().numTensors).toBe(before);
     expect(() => labelsToOneHot(new Int32Array([3]), 3)).toThrow(InvalidSpecError);
   });
+
+  it('is right on the wasm backend too (whose OneHot kernel returns int32 bits as float32)', async () => {
+    await import('@tensorflow/tfjs-backend-wasm');
+    const previous = tf.getBackend();
+    await tf.setBackend('wasm');
+    try {
+      const t = labelsToOneHot(new Int32Array([1, 0]), 2);
+      expect(Array.from(t.dataSync())).toEqual([0, 1, 1, 0]);
+      t.dispose();
+    } finally {
+      await tf.setBackend(previous);
+    }
+  });
 });

@@ -129,7 +129,9 @@ export function labelsToOneHot(labels: Int32Array, numClasses: number): tf.Tenso
       throw new InvalidSpecError(`label ${label} is out of range 0..${numClasses - 1}`);
     }
   }
-  return tf.tidy(
-    () => tf.oneHot(tf.tensor1d(labels, 'int32'), numClasses, 1, 0, 'float32') as tf.Tensor2D,
-  );
+  // Built in JS: tfjs-backend-wasm 4.22's OneHot kernel writes int32 bits into a float32 output
+  // (a 1 reads as 1.4e-45), which silently stops training on wasm.
+  const data = new Float32Array(labels.length * numClasses);
+  labels.forEach((label, i) => (data[i * numClasses + label] = 1));
+  return tf.tensor2d(data, [labels.length, numClasses], 'float32');
 }

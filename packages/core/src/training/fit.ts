@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { labelsToOneHot } from '../data/tensors.js';
 import { shuffledIndices } from '../util/seededRandom.js';
 import type { Features } from './featureCache.js';
 import type { EarlyStoppingSpec, OptimizerName } from './spec.js';
@@ -164,7 +165,7 @@ export async function fitPhase(a: FitPhaseArgs): Promise<FitPhaseResult> {
         const yIdx = Int32Array.from(idx, (r) => train.labels[r]!);
         const xs = gatherBatch(epochFeatures, idx);
         const [cost, batchCorrect] = tf.tidy(() => {
-          const y = tf.oneHot(tf.tensor1d(yIdx, 'int32'), k).toFloat();
+          const y = labelsToOneHot(yIdx, k);
           let correctT: tf.Scalar | undefined;
           const c = optimizer.minimize(
             () => {

@@ -118,6 +118,14 @@ function workerUrl(): URL {
 }
 
 /**
+ * Starts `n` forward threads early: each imports tfjs while the caller does other work (surgery,
+ * cache look-ups). Pass them to {@link WorkerPoolForward.create}; the caller terminates them.
+ */
+export function spawnForwardThreads(n: number): Worker[] {
+  return Array.from({ length: n }, () => new Worker(workerUrl()));
+}
+
+/**
  * Spreads the frozen forward pass over worker threads, one model per worker. The wasm backend runs
  * one thread per instance in Node, so workers are how a frozen pass uses every core.
  */
@@ -126,6 +134,7 @@ export class WorkerPoolForward implements FrozenForwardEngine {
   private constructor(
     private readonly args: FrozenForwardArgs,
     private readonly workers: Worker[],
+    private readonly ownsThreads: boolean,
   ) {
     this.description = {
       kind: 'worker-pool' as const,
@@ -134,10 +143,15 @@ export class WorkerPoolForward implements FrozenForwardEngine {
     };
   }
 
-  /** Starts `workers` threads (default: one per core) and waits until each has built the prefix. */
-  static async create(args: FrozenForwardArgs & { workers?: number }): Promise<WorkerPoolForward> {
-    const n = Math.max(1, args.workers ?? cpus().length);
-    const workers = Array.from({ length: n }, () => new Worker(workerUrl()));
+  /**
+   * Starts `workers` threads (default: one per core), or uses `threads` from
+   * {@link spawnForwardThreads}, and waits until each has built the prefix.
+   */
+  static async create(
+    args: FrozenForwardArgs & { workers?: number; threads?: Worker[] },
+  ): Promise<WorkerPoolForward> {
+    const workers = args.threads ?? spawnForwardThreads(Math.max(1, args.workers ?? cpus().length));
+    const owns = !args.threads;
     try {
       await Promise.all(
         workers.map(
@@ -152,16 +166,16 @@ export class WorkerPoolForward implements FrozenForwardEngine {
               };
               w.on('message', onMessage);
               w.once('error', reject);
-              const { batchSize: _bs, workers: _n, ...init } = args;
+              const { batchSize: _bs, workers: _n, threads: _t, ...init } = args;
               w.postMessage({ type: 'init', args: init } satisfies ToWorker);
             }),
         ),
       );
     } catch (err) {
-      await Promise.all(workers.map((w) => w.terminate()));
+      if (owns) await Promise.all(workers.map((w) => w.terminate()));
       throw err;
     }
-    return new WorkerPoolForward(args, workers);
+    return new WorkerPoolForward(args, workers, owns);
   }
 
   async run({
@@ -179,10 +193,11 @@ export class WorkerPoolForward implements FrozenForwardEngine {
     for (let s = 0; s < set.count; s += bs) starts.push(s);
     let next = 0;
     let done = 0;
+    let failed = false;
     const drive = (worker: Worker): Promise<void> =>
       new Promise<void>((resolve, reject) => {
         const send = (): void => {
-          if (next >= starts.length) {
+          if (failed || next >= starts.length) {
             worker.off('message', onMessage);
             worker.off('error', onError);
             resolve();
@@ -205,6 +220,7 @@ export class WorkerPoolForward implements FrozenForwardEngine {
         };
         const onMessage = (m: FromWorker): void => {
           if (m.type === 'error') {
+            failed = true; // the other workers stop taking batches
             worker.off('message', onMessage);
             worker.off('error', onError);
             reject(new Error(`frozen forward worker failed: ${m.message}`));
@@ -221,6 +237,7 @@ export class WorkerPoolForward implements FrozenForwardEngine {
           send();
         };
         const onError = (err: Error): void => {
+          failed = true;
           worker.off('message', onMessage);
           reject(err);
         };
@@ -232,8 +249,9 @@ export class WorkerPoolForward implements FrozenForwardEngine {
     return features;
   }
 
+  /** Terminates the threads it started (threads passed in belong to the caller). */
   async dispose(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    if (this.ownsThreads) await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }
 

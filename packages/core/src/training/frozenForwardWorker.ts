@@ -30,6 +30,7 @@ async function handle(m: ToWorker): Promise<void> {
   if (m.type === 'init') {
     init = m.args;
     await useBackend(init.backend);
+    model?.dispose(); // threads are reused across phases
     model = await artifactsToModel(init.artifacts);
     reply({ type: 'ready' });
     return;

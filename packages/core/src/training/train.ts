@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { cpus } from 'node:os';
+import type { Worker } from 'node:worker_threads';
 import { planBackends, untrainableLayerClasses, useBackend, type BackendName } from '../backend.js';
 import { canonicalJson, fingerprintArtifacts, modelToArtifacts } from '../backbones/artifacts.js';
 import type { Backbone } from '../backbones/types.js';
@@ -25,6 +26,7 @@ import {
   allocateFeatures,
   InProcessForward,
   WorkerPoolForward,
+  spawnForwardThreads,
   type FrozenForwardEngine,
 } from './frozenForward.js';
 import { DEFAULT_FINE_TUNE_LR, type TrainSpec } from './spec.js';
@@ -89,8 +91,7 @@ export interface TrainResult {
  * backbone at a low learning rate.
  */
 export async function trainTransferModel(args: TrainTransferArgs): Promise<TrainResult> {
-  const started = Date.now();
-  const { backbone, data, train } = args;
+  const { data, train } = args;
   const log = args.log ?? (() => undefined);
   const cache = args.featureCache ?? defaultFeatureCache;
   validateTrainSpec(train, args.surgery);
@@ -118,6 +119,42 @@ export async function trainTransferModel(args: TrainTransferArgs): Promise<Train
   const inferenceBackend = train.engine?.inferenceBackend ?? plan.inference;
   const workers = train.engine?.workers ?? cpus().length;
 
+  // Threads for the frozen pass start now: they import tfjs while surgery runs here.
+  const threads =
+    workers > 0 && inferenceBackend !== 'tensorflow' ? spawnForwardThreads(workers) : undefined;
+  try {
+    return await trainPlanned(args, {
+      seed,
+      batchSize,
+      plan,
+      inferenceBackend,
+      workers,
+      threads,
+      log,
+      cache,
+      classes,
+    });
+  } finally {
+    await Promise.all((threads ?? []).map((t) => t.terminate()));
+  }
+}
+
+interface Planned {
+  seed: number;
+  batchSize: number;
+  plan: Awaited<ReturnType<typeof planBackends>>;
+  inferenceBackend: BackendName;
+  workers: number;
+  threads: Worker[] | undefined;
+  log: (line: string) => void;
+  cache: FeatureCache;
+  classes: string[];
+}
+
+async function trainPlanned(args: TrainTransferArgs, p: Planned): Promise<TrainResult> {
+  const started = Date.now();
+  const { backbone, data, train } = args;
+  const { seed, batchSize, plan, inferenceBackend, workers, threads, log, cache, classes } = p;
   // Build on the training backend so weights start where they will train.
   await useBackend(train.engine?.trainingBackend ?? plan.training);
   const surgery = await applySurgery({
@@ -179,57 +216,67 @@ export async function trainTransferModel(args: TrainTransferArgs): Promise<Train
           boundary: split.boundary,
         }),
       ]);
-      let engine: FrozenForwardEngine | null = null;
-      const featuresOf = async (
-        set: ImageSet,
-        part: string,
-      ): Promise<{ features: Features; hit: boolean; key: string }> => {
-        const key = sha256Chunks([prefixKey, datasetContentHash(set)]);
-        const cached = await cache.get(key);
-        if (cached) return { features: cached, hit: true, key };
+      // The three splits go through the engine in one pass (workers stay busy to the end);
+      // each is cached under its own key, so a new split of the same images still hits.
+      const parts = [
+        { name: 'train', set: data.train },
+        { name: 'validation', set: data.validation },
+        { name: 'test', set: data.test },
+      ].map((p) => ({ ...p, key: sha256Chunks([prefixKey, datasetContentHash(p.set)]) }));
+      const found = await Promise.all(parts.map((p) => cache.get(p.key)));
+      const missing = parts.filter((_, i) => !found[i]);
+      const computed = new Map<string, Features>();
+      if (missing.length) {
+        const combined = concatImageSets(missing.map((p) => p.set));
+        let features: Features;
         if (!split.prefix) {
-          return {
-            features: preprocessedImages(set, backbone, surgery.inputShape),
-            hit: false,
-            key,
-          };
-        }
-        engine ??= await createEngine(
-          split,
-          backbone,
-          surgery.inputShape,
-          inferenceBackend,
-          workers,
-          batchSize,
-        );
-        const t = Date.now();
-        const features = await engine.run({
-          set,
-          onProgress: (done, total) => {
-            const rate = done / Math.max((Date.now() - t) / 1000, 1e-3);
-            args.onProgress?.({
-              stage: 'features',
-              phase: `${ph.name}:${part}`,
-              epoch: 0,
-              epochs: ph.epochs,
-              batch: done,
-              batches: total,
-              imagesPerSec: rate,
-              etaSeconds: (total - done) / rate,
+          features = preprocessedImages(combined, backbone, surgery.inputShape);
+        } else {
+          const engine = await createEngine(
+            split,
+            backbone,
+            surgery.inputShape,
+            inferenceBackend,
+            workers,
+            batchSize,
+            threads,
+          );
+          const t = Date.now();
+          const label = `${ph.name}:${missing.map((p) => p.name).join('+')}`;
+          try {
+            features = await engine.run({
+              set: combined,
+              onProgress: (done, total) => {
+                const rate = done / Math.max((Date.now() - t) / 1000, 1e-3);
+                args.onProgress?.({
+                  stage: 'features',
+                  phase: label,
+                  epoch: 0,
+                  epochs: ph.epochs,
+                  batch: done,
+                  batches: total,
+                  imagesPerSec: rate,
+                  etaSeconds: (total - done) / rate,
+                });
+              },
             });
-          },
-        });
-        await cache.set(key, features);
-        return { features, hit: false, key };
-      };
-      let trainF, valF, testF;
-      try {
-        trainF = await featuresOf(data.train, 'train');
-        valF = await featuresOf(data.validation, 'validation');
-        testF = await featuresOf(data.test, 'test');
-      } finally {
-        await (engine as FrozenForwardEngine | null)?.dispose();
+          } finally {
+            await engine.dispose();
+          }
+        }
+        let offset = 0;
+        for (const p of missing) {
+          const part = sliceFeatures(features, offset, p.set.count);
+          offset += p.set.count;
+          computed.set(p.name, part);
+          await cache.set(p.key, part);
+        }
       }
+      const [trainF, valF, testF] = parts.map((p, i) => ({
+        features: found[i] ?? computed.get(p.name)!,
+        hit: !!found[i],
+        key: p.key,
+      })) as [FeatureResult, FeatureResult, FeatureResult];
       const hit = trainF.hit && valF.hit && testF.hit;
       log(
         `phase ${ph.name}: frozen prefix ${split.prefix ? `ends at ${split.boundary.join(', ')}` : 'is empty'}; features ${hit ? 'from cache' : 'computed'}`,
@@ -288,6 +335,7 @@ export async function trainTransferModel(args: TrainTransferArgs): Promise<Train
                 inferenceBackend,
                 workers,
                 batchSize,
+                threads,
               );
               try {
                 return await e.run({ set: augmented });
@@ -375,6 +423,7 @@ async function createEngine(
   backend: BackendName,
   workers: number,
   batchSize: number,
+  threads: Worker[] | undefined,
 ): Promise<FrozenForwardEngine> {
   const prefix = split.prefix!;
   const common = {
@@ -387,8 +436,48 @@ async function createEngine(
   };
   // tfjs-node is multi-threaded natively: no need for a pool.
   if (workers > 0 && backend !== 'tensorflow')
-    return WorkerPoolForward.create({ ...common, workers });
+    return WorkerPoolForward.create({ ...common, workers, threads });
   return new InProcessForward(common);
+}
+
+interface FeatureResult {
+  features: Features;
+  hit: boolean;
+  key: string;
+}
+
+/** Rows `start..start+count` of every feature block (copies). */
+function sliceFeatures(f: Features, start: number, count: number): Features {
+  return {
+    count,
+    blocks: f.blocks.map((b) => {
+      const per = b.data.length / f.count;
+      return { shape: b.shape, data: b.data.slice(start * per, (start + count) * per) };
+    }),
+  };
+}
+
+/** One ImageSet holding the images of several (same image shape), in order. */
+function concatImageSets(sets: ImageSet[]): ImageSet {
+  if (sets.length === 1) return sets[0]!;
+  const first = sets[0]!;
+  const pixels = new Uint8Array(sets.reduce((n, s) => n + s.pixels.length, 0));
+  const labels = new Int32Array(sets.reduce((n, s) => n + s.count, 0));
+  let p = 0;
+  let l = 0;
+  for (const s of sets) {
+    pixels.set(s.pixels, p);
+    labels.set(s.labels, l);
+    p += s.pixels.length;
+    l += s.count;
+  }
+  return {
+    ...first,
+    pixels,
+    labels,
+    count: labels.length,
+    sources: sets.flatMap((s) => s.sources),
+  };
 }
 
 /** Images preprocessed for the model input, as features (when nothing is frozen). */
