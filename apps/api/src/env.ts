@@ -1,0 +1,216 @@
+import * as path from 'node:path';
+import { z } from 'zod';
+
+/** How much a log line must matter to be written. */
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Where rows live: a Postgres server, or PGlite (Postgres compiled to WASM) in a local folder. */
+export type DatabaseConfig =
+  | {
+      kind: 'postgres';
+      /** `postgres://user:password@host:port/database`. */
+      url: string;
+      /** Connections of the API's pool (pg-boss keeps its own). */
+      poolMax: number;
+    }
+  | {
+      kind: 'pglite';
+      /** Absolute path of PGlite's data folder, created if missing. */
+      dataDir: string;
+      /** Loopback port PGlite is served on over the Postgres wire protocol; 0 picks a free one. */
+      socketPort: number;
+      poolMax: number;
+    };
+
+/** Where artifacts live: any S3 server (MinIO in production), or an S3 server run in process. */
+export type StorageConfig =
+  | {
+      kind: 's3';
+      /** `http(s)://host:port` of the S3 API. */
+      endpoint: string;
+      /** Endpoint written into presigned URLs when clients reach S3 by another address. */
+      publicEndpoint: string | undefined;
+      accessKey: string;
+      secretKey: string;
+      bucket: string;
+      region: string;
+    }
+  | {
+      kind: 'embedded';
+      /** Absolute path of the folder the embedded S3 server keeps its buckets in. */
+      directory: string;
+      /** Loopback port of the embedded S3 server; 0 picks a free one. */
+      port: number;
+      bucket: string;
+      region: string;
+    };
+
+/** pg-boss settings of the `train-run` queue. */
+export interface QueueConfig {
+  /** Retries after the first attempt of a training job fails or its worker dies. */
+  retryLimit: number;
+  /** Seconds before the first retry; doubled for each further retry. */
+  retryDelaySeconds: number;
+  /**
+   * Seconds a job may stay active before pg-boss considers its worker dead and retries it.
+   * Training runs take minutes to hours, so this is long; a crashed worker's job waits this long.
+   */
+  expireInSeconds: number;
+  /** How often an idle worker polls for jobs. */
+  pollingIntervalSeconds: number;
+}
+
+/** The API's whole configuration, parsed once from the environment by {@link loadConfig}. */
+export interface AppConfig {
+  nodeEnv: 'development' | 'production' | 'test';
+  /** Interface the HTTP server binds. */
+  host: string;
+  /** HTTP port; 0 picks a free one. */
+  port: number;
+  /** Absolute path of the folder embedded mode keeps its state in (`db/`, `s3/`, keys). */
+  dataDir: string;
+  logLevel: LogLevel;
+  /** Largest accepted upload (datasets, backbones), in bytes. */
+  maxUploadBytes: number;
+  /** Lifetime of presigned artifact download URLs, in seconds. */
+  presignedUrlTtlSeconds: number;
+  database: DatabaseConfig;
+  storage: StorageConfig;
+  queue: QueueConfig;
+}
+
+/** The environment could not be parsed; the message lists every offending variable. */
+export class ConfigError extends Error {
+  constructor(readonly issues: string[]) {
+    super(`invalid configuration:\n${issues.map((i) => `  - ${i}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const port = z.coerce.number().int().min(0).max(65_535);
+const positiveInt = z.coerce.number().int().positive();
+const httpUrl = z.url({ protocol: /^https?$/ });
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: port.default(4000),
+  GRAFT_DATA_DIR: z.string().min(1).default('.graft'),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  MAX_UPLOAD_BYTES: positiveInt.default(512 * 1024 * 1024),
+  GRAFT_PRESIGNED_URL_TTL_SECONDS: positiveInt.max(7 * 24 * 3600).default(15 * 60),
+
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  GRAFT_DB_POOL_MAX: positiveInt.default(10),
+  GRAFT_PGLITE_PORT: port.default(0),
+
+  S3_ENDPOINT: httpUrl.optional(),
+  S3_PUBLIC_ENDPOINT: httpUrl.optional(),
+  S3_ACCESS_KEY: z.string().min(1).optional(),
+  S3_SECRET_KEY: z.string().min(1).optional(),
+  S3_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name')
+    .default('graft'),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  GRAFT_S3_PORT: port.default(0),
+
+  GRAFT_JOB_RETRY_LIMIT: z.coerce.number().int().min(0).default(2),
+  GRAFT_JOB_RETRY_DELAY_SECONDS: z.coerce.number().int().min(0).default(30),
+  // pg-boss 10 requires expiry below 24 h.
+  GRAFT_JOB_EXPIRE_SECONDS: positiveInt.max(24 * 3600 - 1).default(4 * 3600),
+  GRAFT_QUEUE_POLL_SECONDS: z.coerce.number().min(0.5).default(2),
+});
+
+/** Rules across variables; checked apart so that they are reported with the per-variable ones. */
+function crossVariableIssues(env: Record<string, string | undefined>): string[] {
+  const issues: string[] = [];
+  if (env['S3_ENDPOINT']) {
+    for (const key of ['S3_ACCESS_KEY', 'S3_SECRET_KEY']) {
+      if (!env[key]) issues.push(`${key}: is required when S3_ENDPOINT is set`);
+    }
+  } else if (env['S3_PUBLIC_ENDPOINT']) {
+    issues.push(
+      'S3_PUBLIC_ENDPOINT: needs S3_ENDPOINT (the embedded S3 server is only reachable on loopback)',
+    );
+  }
+  return issues;
+}
+
+/**
+ * Parses the configuration from environment variables. The only reader of `process.env`:
+ * everything else receives the returned object.
+ *
+ * Without `DATABASE_URL` the database is PGlite in `<GRAFT_DATA_DIR>/db`; without `S3_ENDPOINT`
+ * artifacts go to an S3 server run in process, storing in `<GRAFT_DATA_DIR>/s3`.
+ * Empty variables count as unset.
+ *
+ * @param env variables to read; default `process.env`.
+ * @param cwd folder a relative `GRAFT_DATA_DIR` is resolved against; default the working directory.
+ * @throws ConfigError listing every invalid variable.
+ */
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+  cwd: string = process.cwd(),
+): AppConfig {
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''),
+  );
+  const parsed = envSchema.safeParse(present);
+  const issues = [
+    ...(parsed.error?.issues ?? []).map(
+      (issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}`,
+    ),
+    ...crossVariableIssues(present),
+  ];
+  if (!parsed.success || issues.length > 0) throw new ConfigError(issues);
+  const e = parsed.data;
+  const dataDir = path.resolve(cwd, e.GRAFT_DATA_DIR);
+
+  const database: DatabaseConfig = e.DATABASE_URL
+    ? { kind: 'postgres', url: e.DATABASE_URL, poolMax: e.GRAFT_DB_POOL_MAX }
+    : {
+        kind: 'pglite',
+        dataDir: path.join(dataDir, 'db'),
+        socketPort: e.GRAFT_PGLITE_PORT,
+        poolMax: e.GRAFT_DB_POOL_MAX,
+      };
+
+  const storage: StorageConfig =
+    e.S3_ENDPOINT && e.S3_ACCESS_KEY && e.S3_SECRET_KEY
+      ? {
+          kind: 's3',
+          endpoint: e.S3_ENDPOINT,
+          publicEndpoint: e.S3_PUBLIC_ENDPOINT,
+          accessKey: e.S3_ACCESS_KEY,
+          secretKey: e.S3_SECRET_KEY,
+          bucket: e.S3_BUCKET,
+          region: e.S3_REGION,
+        }
+      : {
+          kind: 'embedded',
+          directory: path.join(dataDir, 's3'),
+          port: e.GRAFT_S3_PORT,
+          bucket: e.S3_BUCKET,
+          region: e.S3_REGION,
+        };
+
+  return {
+    nodeEnv: e.NODE_ENV,
+    host: e.HOST,
+    port: e.PORT,
+    dataDir,
+    logLevel: e.LOG_LEVEL,
+    maxUploadBytes: e.MAX_UPLOAD_BYTES,
+    presignedUrlTtlSeconds: e.GRAFT_PRESIGNED_URL_TTL_SECONDS,
+    database,
+    storage,
+    queue: {
+      retryLimit: e.GRAFT_JOB_RETRY_LIMIT,
+      retryDelaySeconds: e.GRAFT_JOB_RETRY_DELAY_SECONDS,
+      expireInSeconds: e.GRAFT_JOB_EXPIRE_SECONDS,
+      pollingIntervalSeconds: e.GRAFT_QUEUE_POLL_SECONDS,
+    },
+  };
+}

@@ -1,0 +1,11 @@
+export {
+  BadUserInputError,
+  CLIENT_ERROR_CODES,
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  UnauthenticatedError,
+  type ClientErrorCode,
+  type FieldError,
+} from './clientErrors.js';
+export { CONFLICT_MESSAGES, createFormatError } from './formatError.js';

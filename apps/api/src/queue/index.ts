@@ -1,0 +1,144 @@
+import PgBoss from 'pg-boss';
+import type { QueueConfig } from '../env.js';
+import type { Logger } from '../logger.js';
+
+/** The pg-boss queue training runs go through. */
+export const TRAIN_RUN_QUEUE = 'train-run';
+
+/** What a worker receives for one training run. */
+export interface TrainRunJob {
+  /** pg-boss job id; equal to the run id. */
+  id: string;
+  runId: string;
+  /** 0 on the first attempt, then 1, 2, ... after failures or expiries. */
+  retryCount: number;
+  retryLimit: number;
+}
+
+/** Runs one training job; throwing fails the attempt (retried while retries remain). */
+export type TrainRunHandler = (job: TrainRunJob) => Promise<void>;
+
+/** Options of {@link TrainQueue.stop}. */
+export interface StopQueueOptions {
+  /**
+   * How long to wait for this process's running jobs before failing them (they are then
+   * retried). Default 30 000 ms; pg-boss waits at least 1 000 ms when jobs are running.
+   */
+  timeoutMs?: number;
+}
+
+/** The durable queue of training runs, shared by every API and worker process. */
+export interface TrainQueue {
+  /** The pg-boss instance, for what this interface does not cover. */
+  boss: PgBoss;
+  /**
+   * Queues a run. The job id is the run id, so queueing a run twice is a no-op.
+   * @returns the job id, or `null` when the run was already queued.
+   */
+  send(runId: string): Promise<string | null>;
+  /** Starts taking jobs in this process, one at a time. @returns the worker id. */
+  work(handler: TrainRunHandler): Promise<string>;
+  /** Resolves when the queue's database answers. */
+  ping(): Promise<void>;
+  /** Stops polling, lets running jobs finish (see {@link StopQueueOptions}) and closes the pool. */
+  stop(options?: StopQueueOptions): Promise<void>;
+}
+
+/** Options of {@link createQueue}. */
+export interface CreateQueueOptions extends QueueConfig {
+  /** Postgres (or PGlite served over the wire protocol) to keep jobs in. */
+  connectionString: string;
+  /** Connections of pg-boss's own pool. Default 4. */
+  poolMax?: number;
+  logger?: Logger;
+}
+
+interface TrainRunData {
+  runId: string;
+}
+
+/**
+ * Starts pg-boss on the database (installing or migrating its `pgboss` schema) and makes sure
+ * the `train-run` queue exists with the configured retry and expiry settings.
+ *
+ * Durability: a job whose worker dies stays active until it expires (`expireInSeconds`), then
+ * pg-boss retries it (`retryLimit` times, `retryDelaySeconds` doubling each time).
+ */
+export async function createQueue(options: CreateQueueOptions): Promise<TrainQueue> {
+  const { logger } = options;
+  const boss = new PgBoss({
+    connectionString: options.connectionString,
+    max: options.poolMax ?? 4,
+    application_name: 'graft-queue',
+    // No cron schedules: spare the clock-skew and cron polling.
+    schedule: false,
+  });
+  // Without a listener, an 'error' event (e.g. a lost connection while polling) would crash.
+  boss.on('error', (error) => logger?.error('queue error', { error }));
+  await boss.start();
+
+  const queueSettings = {
+    name: TRAIN_RUN_QUEUE,
+    policy: 'standard' as const,
+    retryLimit: options.retryLimit,
+    retryDelay: options.retryDelaySeconds,
+    retryBackoff: true,
+    expireInSeconds: options.expireInSeconds,
+  };
+  try {
+    await boss.createQueue(TRAIN_RUN_QUEUE, queueSettings);
+    // createQueue leaves an existing queue as it was: apply the current settings.
+    await boss.updateQueue(TRAIN_RUN_QUEUE, queueSettings);
+  } catch (error) {
+    await boss.stop({ graceful: false });
+    throw error;
+  }
+
+  const workerIds: string[] = [];
+  let stopped: Promise<void> | undefined;
+
+  return {
+    boss,
+    async send(runId) {
+      const jobId = await boss.send(TRAIN_RUN_QUEUE, { runId } satisfies TrainRunData, {
+        id: runId,
+      });
+      // A worker in this process need not wait for its next poll.
+      for (const id of workerIds) boss.notifyWorker(id);
+      return jobId;
+    },
+    async work(handler) {
+      const id = await boss.work<TrainRunData>(
+        TRAIN_RUN_QUEUE,
+        {
+          batchSize: 1,
+          includeMetadata: true,
+          pollingIntervalSeconds: options.pollingIntervalSeconds,
+        },
+        async (jobs) => {
+          for (const job of jobs) {
+            await handler({
+              id: job.id,
+              runId: job.data.runId,
+              retryCount: job.retryCount,
+              retryLimit: job.retryLimit,
+            });
+          }
+        },
+      );
+      workerIds.push(id);
+      return id;
+    },
+    async ping() {
+      await boss.getDb().executeSql('select 1', []);
+    },
+    stop(stopOptions = {}) {
+      return (stopped ??= boss.stop({
+        graceful: true,
+        wait: true,
+        close: true,
+        timeout: stopOptions.timeoutMs ?? 30_000,
+      }));
+    },
+  };
+}

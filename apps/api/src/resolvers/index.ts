@@ -1,0 +1,7 @@
+// type-graphql's decorators need the Reflect metadata API before any resolver class is defined.
+import 'reflect-metadata';
+import type { BuildSchemaOptions } from 'type-graphql';
+import { HealthResolver } from './health.resolver.js';
+
+/** Every resolver class of the schema. */
+export const resolvers: BuildSchemaOptions['resolvers'] = [HealthResolver];
