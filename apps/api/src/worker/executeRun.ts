@@ -1,0 +1,183 @@
+/**
+ * Executes one queued run: loads its backbone and dataset through @graft/core, trains, uploads the
+ * model to the object store under content addresses, and only then records artifacts, metrics and
+ * lineage in one short transaction. A failure keeps the run's log and error.
+ */
+import {
+  buildLineageRecord,
+  DirectoryBlobStore,
+  exportLayersModel,
+  loadBackbone,
+  loadMnistDigits,
+  splitDataset,
+  trainTransferModel,
+  type Backbone,
+  type TrainProgress,
+} from '@graft/core';
+import { eq } from 'drizzle-orm';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Db } from '../db/index.js';
+import { artifacts, backbones, datasets, runEpochs, runs } from '../db/schema.js';
+import type { ObjectStore, StoredObject } from '../storage/index.js';
+
+/** What a worker needs to execute runs. */
+export interface ExecuteRunDeps {
+  db: Db;
+  store: ObjectStore;
+  /** Called with every progress event (throttling is the caller's). */
+  onProgress?: (runId: string, p: TrainProgress) => void;
+}
+
+/** How a run ended: `skipped` when it was not queued/running any more (cancelled, or done by another attempt). */
+export type ExecuteRunOutcome = 'succeeded' | 'failed' | 'skipped';
+
+export async function executeRun(runId: string, deps: ExecuteRunDeps): Promise<ExecuteRunOutcome> {
+  const { db, store } = deps;
+  const [run] = await db.select().from(runs).where(eq(runs.id, runId));
+  if (!run || (run.status !== 'queued' && run.status !== 'running')) return 'skipped';
+  await db
+    .update(runs)
+    .set({ status: 'running', startedAt: new Date(), attempt: run.attempt + 1, error: null })
+    .where(eq(runs.id, runId));
+  const logLines: string[] = [];
+  const log = (line: string): void => {
+    logLines.push(`${new Date().toISOString()} ${line}`);
+  };
+  const work = await mkdtemp(join(tmpdir(), 'graft-run-'));
+  try {
+    const [bb] = await db.select().from(backbones).where(eq(backbones.id, run.backboneId));
+    const [ds] = await db.select().from(datasets).where(eq(datasets.id, run.datasetId));
+    if (!bb || !ds)
+      throw new Error('the run references a backbone or dataset that no longer exists');
+    const backbone: Backbone = await loadBackbone({
+      source:
+        bb.sourceUri.startsWith('npm:') || bb.sourceUri.startsWith('graft:')
+          ? bb.name
+          : bb.sourceUri,
+      name: bb.name,
+      preprocessing: bb.preprocessing,
+      lastFeatureLayer: bb.lastFeatureLayer,
+    });
+    if (backbone.fingerprint.weightsSha256 !== bb.weightsSha256) {
+      throw new Error(
+        `backbone '${bb.name}' weights changed since registration (sha256 ${backbone.fingerprint.weightsSha256}, registered ${bb.weightsSha256})`,
+      );
+    }
+    if (ds.source.kind !== 'builtin' || ds.source.name !== 'mnist-digits') {
+      throw new Error(`dataset source '${ds.source.kind}' is not supported by this worker yet`);
+    }
+    const options = (ds.source.options ?? {}) as { digits?: number[]; limit?: number };
+    const set = loadMnistDigits({ digits: options.digits, limit: options.limit });
+    const data = splitDataset({ set, seed: run.train.seed ?? 42 });
+    log(
+      `training ${bb.name} on ${ds.name}: ${data.train.count}/${data.validation.count}/${data.test.count} images`,
+    );
+    const result = await trainTransferModel({
+      backbone,
+      data,
+      surgery: run.surgery.request,
+      train: run.train,
+      log,
+      onProgress: (p) => deps.onProgress?.(runId, p),
+    });
+    // Upload first; record after (a key in the database always names a whole object).
+    const local = new DirectoryBlobStore({ root: work });
+    const exported = await exportLayersModel({
+      model: result.model,
+      store: local,
+      prefix: 'model',
+    });
+    result.model.dispose();
+    const stored: (StoredObject & { name: string })[] = [];
+    for (const f of exported.files) {
+      const bytes = await readFile(join(work, f.path));
+      const obj = await store.putObject(bytes);
+      if (obj.sha256 !== f.sha256) throw new Error(`upload of ${f.path} changed its content`);
+      stored.push({ name: f.path.replace(/^model\//, ''), ...obj });
+    }
+    const lineage = await buildLineageRecord({
+      backbone,
+      surgery: run.surgery.request,
+      train: run.train,
+      data,
+      result,
+      datasetId: ds.id,
+      artifacts: stored.map((s) => ({ path: s.name, bytes: s.bytes, sha256: s.sha256 })),
+      ...(run.parentVersionId ? { parentModelVersionId: run.parentVersionId } : {}),
+    });
+    const best = Math.max(...result.history.map((h) => h.valAccuracy));
+    await db.transaction(async (tx) => {
+      const [current] = await tx
+        .select({ status: runs.status })
+        .from(runs)
+        .where(eq(runs.id, runId))
+        .for('update');
+      if (current?.status === 'cancelled') return;
+      await tx.delete(artifacts).where(eq(artifacts.runId, runId));
+      await tx
+        .insert(artifacts)
+        .values(
+          stored.map((s) => ({
+            runId,
+            kind: 'model',
+            name: s.name,
+            key: s.key,
+            bytes: s.bytes,
+            sha256: s.sha256,
+          })),
+        );
+      await tx.delete(runEpochs).where(eq(runEpochs.runId, runId));
+      const phaseIndex = new Map(result.phases.map((p, i) => [p.name, i]));
+      await tx.insert(runEpochs).values(
+        result.history.map((h) => ({
+          runId,
+          phase: h.phase,
+          phaseIndex: phaseIndex.get(h.phase as 'head') ?? 0,
+          epoch: h.epoch,
+          loss: h.loss,
+          accuracy: h.accuracy,
+          valLoss: h.valLoss,
+          valAccuracy: h.valAccuracy,
+          seconds: h.seconds,
+        })),
+      );
+      await tx
+        .update(runs)
+        .set({
+          status: 'succeeded',
+          finishedAt: new Date(),
+          frozenParams: result.surgery.frozenParams,
+          trainableParams: result.surgery.trainableParams,
+          bestValAccuracy: Number.isFinite(best) ? best : null,
+          testAccuracy: result.evaluation.accuracy,
+          backends: lineage.training.backends,
+          evaluation: result.evaluation,
+          lineage,
+          surgery: {
+            ...run.surgery,
+            layers: result.surgery.layers,
+            frozenLayers: result.surgery.frozenLayers,
+          },
+          log: run.log + logLines.map((l) => `${l}\n`).join(''),
+        })
+        .where(eq(runs.id, runId));
+    });
+    return 'succeeded';
+  } catch (err) {
+    log(`error: ${(err as Error).message}`);
+    await db
+      .update(runs)
+      .set({
+        status: 'failed',
+        finishedAt: new Date(),
+        error: (err as Error).message,
+        log: run.log + logLines.map((l) => `${l}\n`).join(''),
+      })
+      .where(eq(runs.id, runId));
+    return 'failed';
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
