@@ -5,11 +5,13 @@
  */
 import { writeFile } from 'node:fs/promises';
 
-const USAGE = `usage: graft-api [serve | emit-schema [file]]
+const USAGE = `usage: graft-api [serve | worker | emit-schema [file]]
 
   serve         start the API (default). Configuration comes from the environment:
                 PORT, HOST, GRAFT_DATA_DIR, DATABASE_URL, S3_ENDPOINT, S3_ACCESS_KEY,
                 S3_SECRET_KEY, S3_BUCKET, MAX_UPLOAD_BYTES, LOG_LEVEL (see src/env.ts).
+  worker        execute training runs from the queue (needs DATABASE_URL and S3_*; start any
+                number, on any machines)
   emit-schema   write the GraphQL schema (SDL) to schema.graphql, or to [file]
 `;
 
@@ -18,6 +20,9 @@ const [command = 'serve', ...rest] = process.argv.slice(2);
 switch (command) {
   case 'serve':
     await import('./index.js');
+    break;
+  case 'worker':
+    await import('./worker/main.js');
     break;
   case 'emit-schema': {
     const { buildGraphQLSchema, printGraphQLSchema, SCHEMA_FILE } = await import('./schema.js');

@@ -16,6 +16,7 @@ import { createLogger, type Logger } from './logger.js';
 import { createQueue, type TrainQueue } from './queue/index.js';
 import { buildGraphQLSchema } from './schema.js';
 import { createObjectStore, type ObjectStore } from './storage/index.js';
+import { startEmbeddedWorker } from './worker/embeddedWorker.js';
 
 export type { GraphQLContext } from './context.js';
 export { loadConfig, type AppConfig } from './env.js';
@@ -26,6 +27,11 @@ export interface CreateServerOptions {
   config?: AppConfig;
   /** Default: JSON lines on stderr at `config.logLevel`. */
   logger?: Logger;
+  /**
+   * Fork a training worker (a child process) with the API. Default: in embedded mode (PGlite)
+   * yes; with DATABASE_URL no — production workers are started apart (`graft-api worker`).
+   */
+  worker?: boolean;
 }
 
 /** Everything the API process is made of, built and ready to listen. */
@@ -84,6 +90,16 @@ export async function createServer(options: CreateServerOptions = {}): Promise<G
       logger,
     });
     cleanups.push(() => queue.stop());
+    if (options.worker ?? config.database.kind === 'pglite') {
+      const worker = await startEmbeddedWorker({
+        database,
+        store,
+        logLevel: config.logLevel,
+        logger,
+      });
+      // Stops before the queue and the database it uses (cleanups run in reverse).
+      cleanups.push(() => worker.stop());
+    }
     const schema = await buildGraphQLSchema();
 
     const context: GraphQLContext = { config, db: database.db, store, queue, logger };

@@ -50,3 +50,21 @@ export interface RunSurgery {
   layers?: LayerInfo[];
   frozenLayers?: string[];
 }
+
+/** A worker's latest progress event for a run (core's TrainProgress plus when it was written). */
+export interface RunProgress {
+  stage: 'features' | 'train' | 'evaluate';
+  phase: string;
+  epoch: number;
+  epochs: number;
+  batch: number;
+  batches: number;
+  loss?: number;
+  accuracy?: number;
+  valLoss?: number;
+  valAccuracy?: number;
+  imagesPerSec: number;
+  etaSeconds: number;
+  /** ISO time the worker wrote it. */
+  at: string;
+}

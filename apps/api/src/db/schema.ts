@@ -31,6 +31,7 @@ import type {
   LineageBackends,
   LineageRecord,
   Preprocessing,
+  RunProgress,
   RunSurgery,
   TrainSpec,
 } from './json.js';
@@ -129,6 +130,8 @@ export const runs = pgTable(
     lineage: jsonb('lineage').$type<LineageRecord>(),
     log: text('log').notNull().default(''),
     error: text('error'),
+    /** Latest progress event of a running run (written by the worker, read by subscriptions). */
+    progress: jsonb('progress').$type<RunProgress>(),
     /** The registered model version this run fine-tunes, if any. */
     parentVersionId: uuid('parent_version_id').references((): AnyPgColumn => modelVersions.id),
     /** API key that started the run. */

@@ -44,6 +44,8 @@ export interface PutObjectOptions {
 export interface ObjectStore {
   /** The bucket objects live in. */
   readonly bucket: string;
+  /** How another process (a worker) reaches the same S3 server and bucket. */
+  readonly connection: S3Connection;
   /**
    * Stores `body` under `sha256/<hex of its content>`. Resolves only once the upload has
    * completed, so a key recorded afterwards always names a whole object.
@@ -92,6 +94,15 @@ export function contentKey(sha256Hex: string): string {
 function isNotFound(error: unknown): boolean {
   const code = (error as { code?: string }).code;
   return code === 'NotFound' || code === 'NoSuchKey';
+}
+
+/** Endpoint, credentials and bucket of an S3 server, as a worker process needs them. */
+export interface S3Connection {
+  endpoint: string;
+  accessKey: string;
+  secretKey: string;
+  bucket: string;
+  region: string;
 }
 
 /** Options of {@link createObjectStore}. */
@@ -154,6 +165,13 @@ export async function createObjectStore(
 
     return new MinioObjectStore(
       config.bucket,
+      {
+        endpoint,
+        accessKey: credentials.accessKey,
+        secretKey: credentials.secretKey,
+        bucket: config.bucket,
+        region: config.region,
+      },
       client,
       presigner,
       options.tmpDir ?? tmpdir(),
@@ -173,6 +191,7 @@ class MinioObjectStore implements ObjectStore {
 
   constructor(
     readonly bucket: string,
+    readonly connection: S3Connection,
     private readonly client: Minio.Client,
     private readonly presigner: Minio.Client,
     private readonly tmpDir: string,

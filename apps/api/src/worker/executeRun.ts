@@ -116,18 +116,16 @@ export async function executeRun(runId: string, deps: ExecuteRunDeps): Promise<E
         .for('update');
       if (current?.status === 'cancelled') return;
       await tx.delete(artifacts).where(eq(artifacts.runId, runId));
-      await tx
-        .insert(artifacts)
-        .values(
-          stored.map((s) => ({
-            runId,
-            kind: 'model',
-            name: s.name,
-            key: s.key,
-            bytes: s.bytes,
-            sha256: s.sha256,
-          })),
-        );
+      await tx.insert(artifacts).values(
+        stored.map((s) => ({
+          runId,
+          kind: 'model',
+          name: s.name,
+          key: s.key,
+          bytes: s.bytes,
+          sha256: s.sha256,
+        })),
+      );
       await tx.delete(runEpochs).where(eq(runEpochs.runId, runId));
       const phaseIndex = new Map(result.phases.map((p, i) => [p.name, i]));
       await tx.insert(runEpochs).values(
