@@ -2,6 +2,7 @@
 import 'reflect-metadata';
 import type { BuildSchemaOptions } from 'type-graphql';
 import { HealthResolver } from './health.resolver.js';
+import { RunResolver } from './run.resolver.js';
 
 /** Every resolver class of the schema. */
-export const resolvers: BuildSchemaOptions['resolvers'] = [HealthResolver];
+export const resolvers: BuildSchemaOptions['resolvers'] = [HealthResolver, RunResolver];

@@ -7,11 +7,9 @@ import {
   buildLineageRecord,
   DirectoryBlobStore,
   exportLayersModel,
-  loadBackbone,
   loadMnistDigits,
   splitDataset,
   trainTransferModel,
-  type Backbone,
   type TrainProgress,
 } from '@graft/core';
 import { eq } from 'drizzle-orm';
@@ -21,6 +19,7 @@ import { join } from 'node:path';
 import type { Db } from '../db/index.js';
 import { artifacts, backbones, datasets, runEpochs, runs } from '../db/schema.js';
 import type { ObjectStore, StoredObject } from '../storage/index.js';
+import { backboneFromRow } from './backboneFromRow.js';
 
 /** What a worker needs to execute runs. */
 export interface ExecuteRunDeps {
@@ -51,20 +50,7 @@ export async function executeRun(runId: string, deps: ExecuteRunDeps): Promise<E
     const [ds] = await db.select().from(datasets).where(eq(datasets.id, run.datasetId));
     if (!bb || !ds)
       throw new Error('the run references a backbone or dataset that no longer exists');
-    const backbone: Backbone = await loadBackbone({
-      source:
-        bb.sourceUri.startsWith('npm:') || bb.sourceUri.startsWith('graft:')
-          ? bb.name
-          : bb.sourceUri,
-      name: bb.name,
-      preprocessing: bb.preprocessing,
-      lastFeatureLayer: bb.lastFeatureLayer,
-    });
-    if (backbone.fingerprint.weightsSha256 !== bb.weightsSha256) {
-      throw new Error(
-        `backbone '${bb.name}' weights changed since registration (sha256 ${backbone.fingerprint.weightsSha256}, registered ${bb.weightsSha256})`,
-      );
-    }
+    const backbone = await backboneFromRow(bb);
     if (ds.source.kind !== 'builtin' || ds.source.name !== 'mnist-digits') {
       throw new Error(`dataset source '${ds.source.kind}' is not supported by this worker yet`);
     }

@@ -1,0 +1,180 @@
+import { loadBackbone } from '@graft/core';
+import { createClient } from 'graphql-ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { backbones, datasets } from '../db/schema.js';
+import { loadConfig } from '../env.js';
+import { createServer, type GraftServer } from '../server.js';
+import { createTempDir } from '../testing/tempDir.js';
+
+let dir: { path: string; remove(): Promise<void> };
+let server: GraftServer;
+let backboneId: string;
+let datasetId: string;
+
+async function gql<T = Record<string, unknown>>(
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<{ data?: T; errors?: { message: string; extensions?: Record<string, unknown> }[] }> {
+  const res = await fetch(`${server.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await res.json()) as never;
+}
+
+beforeAll(async () => {
+  dir = await createTempDir();
+  server = await createServer({
+    config: loadConfig({
+      PORT: '0',
+      GRAFT_DATA_DIR: dir.path,
+      LOG_LEVEL: 'silent',
+      GRAFT_QUEUE_POLL_SECONDS: '1',
+    }),
+  });
+  await server.listen();
+  const b = await loadBackbone({ source: 'lenet5-mnist04' });
+  const [bb] = await server.db
+    .insert(backbones)
+    .values({
+      name: b.id,
+      family: b.family,
+      sourceUri: b.sourceUri,
+      topologySha256: b.fingerprint.topologySha256,
+      weightsSha256: b.fingerprint.weightsSha256,
+      inputShape: b.inputShape,
+      preprocessing: b.preprocessing,
+      layers: [],
+      blockEnds: b.blockEnds,
+      lastFeatureLayer: b.lastFeatureLayer,
+    })
+    .onConflictDoNothing()
+    .returning();
+  backboneId = bb!.id;
+  const [ds] = await server.db
+    .insert(datasets)
+    .values({
+      name: 'digits 5-6',
+      classes: ['5', '6'],
+      counts: { train: 0, validation: 0, test: 0 },
+      contentHash: 'z'.repeat(64),
+      source: { kind: 'builtin', name: 'mnist-digits', options: { digits: [5, 6], limit: 300 } },
+    })
+    .returning();
+  datasetId = ds!.id;
+});
+
+afterAll(async () => {
+  await server?.close();
+  await dir?.remove();
+});
+
+const START = `mutation($input: StartRunInput!) { startRun(input: $input) { id status mode headLr fineTuneLr } }`;
+
+describe('runs over GraphQL', () => {
+  it('refuses bad specs with field-level errors before queueing anything', async () => {
+    const cases: [Record<string, unknown>, Record<string, unknown>, string, RegExp][] = [
+      [
+        { freeze: { kind: 'allButLastBlocks', blocks: 1 } },
+        { mode: 'fine-tuning', fineTune: { learningRate: 0.1 } },
+        'train.fineTune.learningRate',
+        /destroy the features/,
+      ],
+      [
+        { cutAt: 'block_99' },
+        { mode: 'feature-extraction' },
+        'surgery.cutAt',
+        /unknown layer 'block_99'; layers of lenet5-mnist04 are: .*conv1/,
+      ],
+      [
+        { inputShape: [4, 4, 1] },
+        { mode: 'feature-extraction' },
+        'surgery.inputShape',
+        /below the minimum/,
+      ],
+      [
+        { head: { classes: ['a', 'b', 'c'] } },
+        { mode: 'feature-extraction' },
+        'surgery.head.classes',
+        /dataset's classes/,
+      ],
+    ];
+    for (const [surgery, train, path, message] of cases) {
+      const r = await gql(START, { input: { backboneId, datasetId, surgery, train } });
+      expect(r.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
+      expect(r.errors?.[0]?.extensions?.['fieldErrors']).toEqual([
+        { path, message: expect.stringMatching(message) },
+      ]);
+    }
+    const unknown = await gql(START, {
+      input: {
+        backboneId: '00000000-0000-0000-0000-000000000000',
+        datasetId,
+        surgery: {},
+        train: { mode: 'feature-extraction' },
+      },
+    });
+    expect(unknown.errors?.[0]?.extensions?.['code']).toBe('NOT_FOUND');
+    const page = await gql<{ runs: { items: unknown[] } }>('{ runs { items { id } } }');
+    expect(page.data?.runs.items).toEqual([]);
+  });
+
+  it('starts a run, streams its progress over graphql-ws, and shows its metrics', async () => {
+    const started = await gql<{ startRun: { id: string; status: string; headLr: number } }>(START, {
+      input: {
+        backboneId,
+        datasetId,
+        surgery: {},
+        train: { mode: 'feature-extraction', epochs: 3, engine: { workers: 1 } },
+        tags: ['ci'],
+      },
+    });
+    expect(started.errors).toBeUndefined();
+    const id = started.data!.startRun.id;
+    expect(started.data!.startRun.status).toBe('queued');
+    expect(started.data!.startRun.headLr).toBe(0.001);
+
+    const client = createClient({
+      url: server.url.replace('http', 'ws') + '/graphql',
+      webSocketImpl: WebSocket,
+    });
+    const events: { status: string; stage?: string; epoch?: number }[] = [];
+    await new Promise<void>((resolve, reject) => {
+      client.subscribe<{ runProgress: { status: string; stage?: string; epoch?: number } }>(
+        {
+          query: `subscription($id: ID!) { runProgress(runId: $id) { status stage phase epoch epochs imagesPerSec etaSeconds } }`,
+          variables: { id },
+        },
+        {
+          next: (m) => m.data && events.push(m.data.runProgress),
+          error: reject,
+          complete: resolve,
+        },
+      );
+    });
+    await client.dispose();
+    expect(events.at(-1)?.status).toBe('succeeded');
+    expect(events.some((e) => e.stage === 'train')).toBe(true);
+
+    const run = await gql<{
+      run: {
+        status: string;
+        testAccuracy: number;
+        epochs: { phase: string; epoch: number }[];
+        tags: string[];
+      };
+    }>(
+      `query($id: ID!) { run(id: $id) { status testAccuracy tags epochs { phase epoch valAccuracy } } }`,
+      { id },
+    );
+    expect(run.data!.run.status).toBe('succeeded');
+    expect(run.data!.run.testAccuracy).toBeGreaterThan(0.9);
+    expect(run.data!.run.epochs.map((e) => e.epoch)).toEqual([1, 2, 3]);
+    const best = await gql<{ runs: { items: { id: string }[]; hasNextPage: boolean } }>(
+      `{ runs(orderBy: testAccuracy, first: 1, filter: { tag: "ci", status: succeeded }) { items { id } hasNextPage } }`,
+    );
+    expect(best.data!.runs.items.map((r) => r.id)).toEqual([id]);
+  });
+});

@@ -1,0 +1,197 @@
+import {
+  GraftError,
+  validateSurgerySpec,
+  validateTrainSpec,
+  type SurgerySpec,
+  type TrainSpec,
+} from '@graft/core';
+import { and, arrayContains, desc, eq, lt, or, sql, type SQL } from 'drizzle-orm';
+import type { GraphQLContext } from '../context.js';
+import { backbones, datasets, runEpochs, runs } from '../db/schema.js';
+import { BadUserInputError, ConflictError, NotFoundError } from '../errors/index.js';
+import type { RunFilter, StartRunInput } from '../types/run.input.js';
+import { RunOrder } from '../types/run.input.js';
+import { backboneFromRow } from '../worker/backboneFromRow.js';
+
+type RunRow = typeof runs.$inferSelect;
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  !!v && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * Validates the specs against the backbone's layers (the same @graft/core code the worker runs),
+ * records a queued run and queues it. Bad specs are refused before anything is stored, with the
+ * offending field in `extensions.fieldErrors`.
+ */
+export async function startRun(
+  ctx: GraphQLContext,
+  input: StartRunInput,
+  startedBy?: string,
+): Promise<RunRow> {
+  const [bb] = await ctx.db.select().from(backbones).where(eq(backbones.id, input.backboneId));
+  if (!bb) throw new NotFoundError('backbone', input.backboneId);
+  const [ds] = await ctx.db.select().from(datasets).where(eq(datasets.id, input.datasetId));
+  if (!ds) throw new NotFoundError('dataset', input.datasetId);
+  if (!isObject(input.surgery))
+    throw new BadUserInputError('surgery must be an object', [
+      { path: 'surgery', message: 'must be an object' },
+    ]);
+  if (!isObject(input.train))
+    throw new BadUserInputError('train must be an object', [
+      { path: 'train', message: 'must be an object' },
+    ]);
+  const head = isObject(input.surgery['head']) ? input.surgery['head'] : {};
+  const surgery = {
+    ...input.surgery,
+    head: { ...head, classes: head['classes'] ?? ds.classes },
+  } as unknown as SurgerySpec;
+  const train = input.train as unknown as TrainSpec;
+  try {
+    const backbone = await backboneFromRow(bb);
+    validateSurgerySpec(backbone, surgery);
+    validateTrainSpec(train, surgery);
+    if (JSON.stringify(surgery.head.classes) !== JSON.stringify(ds.classes)) {
+      throw new GraftError(
+        'INVALID_SPEC',
+        `head classes must be the dataset's classes ${JSON.stringify(ds.classes)}`,
+        'surgery.head.classes',
+      );
+    }
+  } catch (err) {
+    if (err instanceof GraftError) {
+      throw new BadUserInputError(err.message, [
+        { path: err.field ?? 'input', message: err.message },
+      ]);
+    }
+    throw err;
+  }
+  const [run] = await ctx.db
+    .insert(runs)
+    .values({
+      backboneId: bb.id,
+      datasetId: ds.id,
+      surgery: { request: surgery },
+      train,
+      mode: train.mode,
+      headLr: train.learningRate ?? 1e-3,
+      fineTuneLr: train.mode === 'fine-tuning' ? (train.fineTune?.learningRate ?? 1e-5) : null,
+      tags: input.tags ?? [],
+      startedBy: startedBy ?? null,
+    })
+    .returning();
+  await ctx.queue.send(run!.id);
+  return run!;
+}
+
+/** Cancels a queued or running run (a worker that finishes it afterwards records nothing). */
+export async function cancelRun(ctx: GraphQLContext, id: string): Promise<RunRow> {
+  const [run] = await ctx.db.select().from(runs).where(eq(runs.id, id));
+  if (!run) throw new NotFoundError('run', id);
+  if (run.status !== 'queued' && run.status !== 'running') {
+    throw new ConflictError(
+      `run '${id}' is ${run.status}; only queued or running runs can be cancelled`,
+    );
+  }
+  const [updated] = await ctx.db
+    .update(runs)
+    .set({ status: 'cancelled', finishedAt: new Date() })
+    .where(eq(runs.id, id))
+    .returning();
+  return updated!;
+}
+
+export async function getRun(ctx: GraphQLContext, id: string): Promise<RunRow> {
+  const [run] = await ctx.db.select().from(runs).where(eq(runs.id, id));
+  if (!run) throw new NotFoundError('run', id);
+  return run;
+}
+
+export async function runEpochsOf(ctx: GraphQLContext, id: string) {
+  return ctx.db
+    .select()
+    .from(runEpochs)
+    .where(eq(runEpochs.runId, id))
+    .orderBy(runEpochs.phaseIndex, runEpochs.epoch);
+}
+
+interface Cursor {
+  v: number | string | null;
+  id: string;
+}
+
+const encodeCursor = (c: Cursor): string => Buffer.from(JSON.stringify(c)).toString('base64url');
+function decodeCursor(s: string): Cursor {
+  try {
+    const c = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as Cursor;
+    if (typeof c.id !== 'string') throw new Error('bad');
+    return c;
+  } catch {
+    throw new BadUserInputError('invalid cursor', [
+      { path: 'after', message: 'not a cursor from this API' },
+    ]);
+  }
+}
+
+/**
+ * A page of runs, newest first or best final metric first (unfinished runs last), with keyset
+ * cursors (`ORDER BY metric DESC NULLS LAST, id DESC`, the shape of the runs indexes).
+ */
+export async function listRuns(
+  ctx: GraphQLContext,
+  args: { filter?: RunFilter; orderBy?: RunOrder; first?: number; after?: string },
+): Promise<{ items: RunRow[]; endCursor: string | null; hasNextPage: boolean }> {
+  const first = Math.min(Math.max(args.first ?? 50, 1), 500);
+  const where: SQL[] = [];
+  const f = args.filter ?? {};
+  if (f.status) where.push(eq(runs.status, f.status));
+  if (f.backboneId) where.push(eq(runs.backboneId, f.backboneId));
+  if (f.datasetId) where.push(eq(runs.datasetId, f.datasetId));
+  if (f.mode) where.push(eq(runs.mode, f.mode as 'feature-extraction'));
+  if (f.tag) where.push(arrayContains(runs.tags, [f.tag]));
+  const order = args.orderBy ?? RunOrder.createdAt;
+  const column =
+    order === RunOrder.createdAt
+      ? runs.createdAt
+      : order === RunOrder.testAccuracy
+        ? runs.testAccuracy
+        : runs.bestValAccuracy;
+  if (args.after) {
+    const c = decodeCursor(args.after);
+    if (order === RunOrder.createdAt) {
+      const at = new Date(String(c.v));
+      where.push(or(lt(runs.createdAt, at), and(eq(runs.createdAt, at), lt(runs.id, c.id)))!);
+    } else if (c.v === null) {
+      where.push(and(sql`${column} is null`, lt(runs.id, c.id))!);
+    } else {
+      where.push(
+        or(
+          lt(column, c.v as number),
+          and(eq(column, c.v as number), lt(runs.id, c.id)),
+          sql`${column} is null`,
+        )!,
+      );
+    }
+  }
+  const rows = await ctx.db
+    .select()
+    .from(runs)
+    .where(where.length ? and(...where) : undefined)
+    .orderBy(
+      order === RunOrder.createdAt ? desc(runs.createdAt) : sql`${column} desc nulls last`,
+      desc(runs.id),
+    )
+    .limit(first + 1);
+  const items = rows.slice(0, first);
+  const last = items[items.length - 1];
+  const value = (r: RunRow): number | string | null =>
+    order === RunOrder.createdAt
+      ? r.createdAt.toISOString()
+      : order === RunOrder.testAccuracy
+        ? r.testAccuracy
+        : r.bestValAccuracy;
+  return {
+    items,
+    endCursor: last ? encodeCursor({ v: value(last), id: last.id }) : null,
+    hasNextPage: rows.length > first,
+  };
+}
