@@ -2,7 +2,13 @@
 import 'reflect-metadata';
 import type { BuildSchemaOptions } from 'type-graphql';
 import { HealthResolver } from './health.resolver.js';
+import { ModelResolver, ModelVersionResolver } from './model.resolver.js';
 import { RunResolver } from './run.resolver.js';
 
 /** Every resolver class of the schema. */
-export const resolvers: BuildSchemaOptions['resolvers'] = [HealthResolver, RunResolver];
+export const resolvers: BuildSchemaOptions['resolvers'] = [
+  HealthResolver,
+  RunResolver,
+  ModelResolver,
+  ModelVersionResolver,
+];
