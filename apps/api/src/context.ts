@@ -1,3 +1,4 @@
+import type { AuthIdentity } from './auth/index.js';
 import type { Db } from './db/index.js';
 import type { AppConfig } from './env.js';
 import type { Logger } from './logger.js';
@@ -11,4 +12,12 @@ export interface GraphQLContext {
   store: ObjectStore;
   queue: TrainQueue;
   logger: Logger;
+  /**
+   * The API key the request came with (HTTP `Authorization: Bearer <key>`, or the graphql-ws
+   * `authorization` connection parameter); `null` without one. Check roles with
+   * `@Authorized('editor')` or `requireRole(ctx, 'maintainer')` from `src/auth/`.
+   */
+  auth: AuthIdentity | null;
+  /** Signs expiring download links (`/artifacts/<token>/<file>`). */
+  downloadSecret: Buffer;
 }

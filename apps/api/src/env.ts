@@ -61,6 +61,18 @@ export interface QueueConfig {
   pollingIntervalSeconds: number;
 }
 
+// --- auth & limits (query limits of every GraphQL operation) ---
+/** Bounds on GraphQL operations, checked before they run (see `src/limits/`). */
+export interface QueryLimitsConfig {
+  /** Deepest accepted field nesting (`GRAFT_MAX_QUERY_DEPTH`, default 12). */
+  maxDepth: number;
+  /** Largest accepted estimated cost (`GRAFT_MAX_QUERY_COST`, default 5000). */
+  maxCost: number;
+  /** Items a list without a literal `first` is assumed to hold (`GRAFT_QUERY_DEFAULT_LIST_SIZE`, default 50). */
+  defaultListSize: number;
+}
+// --- end auth & limits ---
+
 /** The API's whole configuration, parsed once from the environment by {@link loadConfig}. */
 export interface AppConfig {
   nodeEnv: 'development' | 'production' | 'test';
@@ -75,9 +87,13 @@ export interface AppConfig {
   maxUploadBytes: number;
   /** Lifetime of presigned artifact download URLs, in seconds. */
   presignedUrlTtlSeconds: number;
+  /** Key of download links (`GRAFT_URL_SECRET`); when unset, one is kept in `dataDir`. */
+  urlSecret?: string;
   database: DatabaseConfig;
   storage: StorageConfig;
   queue: QueueConfig;
+  /** Depth and cost limits of GraphQL operations. */
+  queryLimits: QueryLimitsConfig;
 }
 
 /** The environment could not be parsed; the message lists every offending variable. */
@@ -100,6 +116,8 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   MAX_UPLOAD_BYTES: positiveInt.default(512 * 1024 * 1024),
   GRAFT_PRESIGNED_URL_TTL_SECONDS: positiveInt.max(7 * 24 * 3600).default(15 * 60),
+  /** Key of download links; the same on every API replica. Default: kept in GRAFT_DATA_DIR. */
+  GRAFT_URL_SECRET: z.string().min(16).optional(),
 
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   GRAFT_DB_POOL_MAX: positiveInt.default(10),
@@ -121,6 +139,12 @@ const envSchema = z.object({
   // pg-boss 10 requires expiry below 24 h.
   GRAFT_JOB_EXPIRE_SECONDS: positiveInt.max(24 * 3600 - 1).default(4 * 3600),
   GRAFT_QUEUE_POLL_SECONDS: z.coerce.number().min(0.5).default(2),
+
+  // --- auth & limits ---
+  GRAFT_MAX_QUERY_DEPTH: positiveInt.default(12),
+  GRAFT_MAX_QUERY_COST: positiveInt.default(5000),
+  GRAFT_QUERY_DEFAULT_LIST_SIZE: positiveInt.default(50),
+  // --- end auth & limits ---
 });
 
 /** Rules across variables; checked apart so that they are reported with the per-variable ones. */
@@ -204,6 +228,7 @@ export function loadConfig(
     logLevel: e.LOG_LEVEL,
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
     presignedUrlTtlSeconds: e.GRAFT_PRESIGNED_URL_TTL_SECONDS,
+    ...(e.GRAFT_URL_SECRET ? { urlSecret: e.GRAFT_URL_SECRET } : {}),
     database,
     storage,
     queue: {
@@ -211,6 +236,11 @@ export function loadConfig(
       retryDelaySeconds: e.GRAFT_JOB_RETRY_DELAY_SECONDS,
       expireInSeconds: e.GRAFT_JOB_EXPIRE_SECONDS,
       pollingIntervalSeconds: e.GRAFT_QUEUE_POLL_SECONDS,
+    },
+    queryLimits: {
+      maxDepth: e.GRAFT_MAX_QUERY_DEPTH,
+      maxCost: e.GRAFT_MAX_QUERY_COST,
+      defaultListSize: e.GRAFT_QUERY_DEFAULT_LIST_SIZE,
     },
   };
 }

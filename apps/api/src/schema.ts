@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { fileURLToPath } from 'node:url';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
+import { authChecker } from './auth/index.js';
 import { resolvers } from './resolvers/index.js';
 
 /** The checked-in SDL (`apps/api/schema.graphql`); a test fails when the code drifts from it. */
@@ -22,7 +23,8 @@ const noTopics = {
 /** Builds the executable schema from the type-graphql resolvers in `src/resolvers/`. */
 export function buildGraphQLSchema(): Promise<GraphQLSchema> {
   // Inputs are validated in the services (zod, @graft/core validators), not by class-validator.
-  return buildSchema({ resolvers, validate: false, pubSub: noTopics });
+  // authChecker: `@Authorized('editor')` means "at least editor" (src/auth/roles.ts).
+  return buildSchema({ resolvers, validate: false, pubSub: noTopics, authChecker });
 }
 
 /** The schema as SDL, types sorted so that the file's diffs show real changes only. */

@@ -8,6 +8,12 @@ import express from 'express';
 import type { GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
+// --- auth & limits ---
+import { specifiedRules, validate } from 'graphql';
+import { ensureMaintainerKey, graphqlWsAuth, identify } from './auth/index.js';
+import { graphiqlRouter } from './graphiql/index.js';
+import { queryLimitRules } from './limits/index.js';
+// --- end auth & limits ---
 import type { GraphQLContext } from './context.js';
 import { createDatabase, type Database, type Db } from './db/index.js';
 import { loadConfig, type AppConfig } from './env.js';
@@ -17,6 +23,8 @@ import { createQueue, type TrainQueue } from './queue/index.js';
 import { buildGraphQLSchema } from './schema.js';
 import { createObjectStore, type ObjectStore } from './storage/index.js';
 import { startEmbeddedWorker } from './worker/embeddedWorker.js';
+import { downloadRoute, loadDownloadSecret } from './artifacts/downloadLinks.js';
+import { ensureCatalogBackbones } from './services/backbone.service.js';
 
 export type { GraphQLContext } from './context.js';
 export { loadConfig, type AppConfig } from './env.js';
@@ -82,8 +90,12 @@ export async function createServer(options: CreateServerOptions = {}): Promise<G
   try {
     const database = await createDatabase(config.database, { logger });
     cleanups.push(() => database.close());
+    // --- auth: the first start creates a maintainer key (printed once, saved 0600) ---
+    await ensureMaintainerKey(database.db, config.dataDir, logger);
     const store = await createObjectStore(config.storage);
     cleanups.push(() => store.close());
+    // The core catalog's pretrained backbones are registered at first start (2 ms afterwards).
+    await ensureCatalogBackbones({ db: database.db, store, logger });
     const queue = await createQueue({
       ...config.queue,
       connectionString: database.connectionString,
@@ -100,9 +112,22 @@ export async function createServer(options: CreateServerOptions = {}): Promise<G
       // Stops before the queue and the database it uses (cleanups run in reverse).
       cleanups.push(() => worker.stop());
     }
+    const downloadSecret = await loadDownloadSecret({
+      configured: config.urlSecret,
+      dataDir: config.dataDir,
+      logger,
+    });
     const schema = await buildGraphQLSchema();
 
-    const context: GraphQLContext = { config, db: database.db, store, queue, logger };
+    const context: GraphQLContext = {
+      config,
+      db: database.db,
+      store,
+      queue,
+      logger,
+      auth: null,
+      downloadSecret,
+    };
     const app = express();
     app.disable('x-powered-by');
     const httpServer = http.createServer(app);
@@ -119,7 +144,19 @@ export async function createServer(options: CreateServerOptions = {}): Promise<G
         wsServer.emit('connection', ws, request),
       );
     });
-    const wsCleanup = useServer({ schema, context: () => context }, wsServer);
+    // --- auth & limits: per-connection identity, the same query limits as over HTTP ---
+    const limitRules = [...specifiedRules, ...queryLimitRules(config.queryLimits)];
+    const wsAuth = graphqlWsAuth(database.db);
+    const wsCleanup = useServer(
+      {
+        schema,
+        onConnect: (ctx) => wsAuth.onConnect(ctx),
+        context: (ctx): GraphQLContext => ({ ...context, auth: wsAuth.authOf(ctx) }),
+        validate: (wsSchema, document) => validate(wsSchema, document, limitRules),
+      },
+      wsServer,
+    );
+    // --- end auth & limits ---
 
     const apollo = new ApolloServer<GraphQLContext>({
       schema,
@@ -127,6 +164,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<G
       includeStacktraceInErrorResponses: false,
       introspection: true,
       csrfPrevention: true,
+      validationRules: queryLimitRules(config.queryLimits), // auth & limits
       // Apollo would otherwise stop itself on SIGINT/SIGTERM and re-raise the signal, killing
       // the process before the queue, store and PGlite are closed (PGlite unflushed).
       // Shutdown belongs to close(), which index.ts calls on those signals.
@@ -158,6 +196,15 @@ export async function createServer(options: CreateServerOptions = {}): Promise<G
       await new Promise<void>((resolve) => wsServer.close(() => resolve()));
     });
 
+    app.get(
+      '/artifacts/:token/:name',
+      downloadRoute({
+        db: database.db,
+        store,
+        secret: downloadSecret,
+        ttlSeconds: config.presignedUrlTtlSeconds,
+      }),
+    );
     app.get('/healthz', (_req, res) => {
       res.json({ status: 'ok' });
     });
@@ -166,10 +213,17 @@ export async function createServer(options: CreateServerOptions = {}): Promise<G
       const ready = Object.values(checks).every((status) => status === 'ok');
       res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', checks });
     });
+    app.use(graphiqlRouter({ endpoint: '/graphql' })); // auth & limits: browsers get GraphiQL
     app.use(
       '/graphql',
       express.json({ limit: '1mb' }),
-      expressMiddleware(apollo, { context: async () => context }),
+      expressMiddleware(apollo, {
+        // auth: an invalid or revoked key is refused (401) rather than treated as anonymous.
+        context: async ({ req }) => ({
+          ...context,
+          auth: await identify(database.db, req.headers.authorization),
+        }),
+      }),
     );
 
     let url: string | undefined;

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backbones, datasets, runs } from '../db/schema.js';
 import { loadConfig } from '../env.js';
 import { createServer, type GraftServer } from '../server.js';
+import { maintainerAuthorization } from '../testing/authHeader.js';
 import { createTempDir } from '../testing/tempDir.js';
 
 let dir: { path: string; remove(): Promise<void> };
@@ -17,7 +18,10 @@ async function gql<T = Record<string, unknown>>(
 ) {
   const res = await fetch(`${server.url}/graphql`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: {
+      'content-type': 'application/json',
+      authorization: maintainerAuthorization(dir.path),
+    },
     body: JSON.stringify({ query, variables }),
   });
   return (await res.json()) as { data?: T; errors?: GqlError[] };
@@ -155,6 +159,35 @@ describe('model registry', () => {
       { v: v2.id },
     );
     expect(archived.data!.archiveModelVersion.aliases).toEqual([]);
+    // Roles: a viewer cannot promote; an editor can move staging but not production.
+    const { createApiKey } = await import('../auth/index.js');
+    const as = async (
+      role: 'viewer' | 'editor',
+      query: string,
+      variables: Record<string, unknown>,
+    ) => {
+      const { key } = await createApiKey(server.db, { name: role, role });
+      const res = await fetch(`${server.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+        body: JSON.stringify({ query, variables }),
+      });
+      return (
+        ((await res.json()) as { errors?: GqlError[] }).errors?.[0]?.extensions?.['code'] ?? 'OK'
+      );
+    };
+    expect(await as('viewer', PROMOTE, { v: v1.id, a: 'staging', r: 'x' })).toBe('FORBIDDEN');
+    expect(await as('editor', PROMOTE, { v: v1.id, a: 'production', r: 'x' })).toBe('FORBIDDEN');
+    expect(await as('editor', PROMOTE, { v: v1.id, a: 'staging', r: 'candidate' })).toBe('OK');
+    const anonymous = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ models { id } }' }),
+    });
+    expect(
+      ((await anonymous.json()) as { errors: GqlError[] }).errors[0]!.extensions!['code'],
+    ).toBe('UNAUTHENTICATED');
+
     const refused = await gql(PROMOTE, { v: v2.id, a: 'staging', r: 'try' });
     expect(refused.errors?.[0]?.extensions?.['code']).toBe('CONFLICT');
   });

@@ -1,4 +1,14 @@
-import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import {
+  Arg,
+  Ctx,
+  FieldResolver,
+  ID,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+  Authorized,
+} from 'type-graphql';
 import type { GraphQLContext } from '../context.js';
 import {
   aliasesOfModel,
@@ -21,11 +31,13 @@ import {
 
 @Resolver(() => RegisteredModel)
 export class ModelResolver {
+  @Authorized('viewer')
   @Query(() => [RegisteredModel])
   models(@Ctx() ctx: GraphQLContext): Promise<RegisteredModel[]> {
     return listModels(ctx);
   }
 
+  @Authorized('viewer')
   @Query(() => RegisteredModel, { description: 'A model by name; NOT_FOUND if there is none.' })
   model(
     @Arg('name', () => String) name: string,
@@ -49,6 +61,7 @@ export class ModelResolver {
     return aliasHistory(ctx, model.id);
   }
 
+  @Authorized('viewer')
   @Query(() => Lineage)
   lineage(
     @Arg('versionId', () => ID) versionId: string,
@@ -57,7 +70,7 @@ export class ModelResolver {
     return lineageOf(ctx, versionId) as Promise<Lineage>;
   }
 
-  // TODO(auth): editor
+  @Authorized('editor')
   @Mutation(() => ModelVersion, {
     description: 'The next version of `modelName` (created if new) from a succeeded run.',
   })
@@ -66,10 +79,10 @@ export class ModelResolver {
     @Arg('modelName', () => String) modelName: string,
     @Ctx() ctx: GraphQLContext,
   ): Promise<ModelVersion> {
-    return createModelVersion(ctx, { runId, modelName });
+    return createModelVersion(ctx, { runId, modelName, actor: ctx.auth?.keyId });
   }
 
-  // TODO(auth): editor; `production` needs maintainer
+  @Authorized('editor') // `production` needs maintainer (checked in the service)
   @Mutation(() => ModelVersion, {
     description: 'Points an alias at a version; the move is audited with its reason.',
   })
@@ -79,10 +92,10 @@ export class ModelResolver {
     @Arg('reason', () => String) reason: string,
     @Ctx() ctx: GraphQLContext,
   ): Promise<ModelVersion> {
-    return promoteModelVersion(ctx, { versionId, alias, reason });
+    return promoteModelVersion(ctx, { versionId, alias, reason, actor: ctx.auth?.keyId });
   }
 
-  // TODO(auth): maintainer
+  @Authorized('maintainer')
   @Mutation(() => ModelVersion, {
     description: 'Archives a version and removes the aliases it held.',
   })
@@ -91,7 +104,11 @@ export class ModelResolver {
     @Arg('reason', () => String, { nullable: true }) reason: string | undefined,
     @Ctx() ctx: GraphQLContext,
   ): Promise<ModelVersion> {
-    return archiveModelVersion(ctx, { versionId, ...(reason ? { reason } : {}) });
+    return archiveModelVersion(ctx, {
+      versionId,
+      ...(reason ? { reason } : {}),
+      actor: ctx.auth?.keyId,
+    });
   }
 }
 

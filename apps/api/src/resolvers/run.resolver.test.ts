@@ -1,10 +1,13 @@
-import { loadBackbone } from '@graft/core';
+import { eq } from 'drizzle-orm';
+import * as tf from '@tensorflow/tfjs';
+import { createHash } from 'node:crypto';
 import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { backbones, datasets } from '../db/schema.js';
 import { loadConfig } from '../env.js';
 import { createServer, type GraftServer } from '../server.js';
+import { maintainerAuthorization } from '../testing/authHeader.js';
 import { createTempDir } from '../testing/tempDir.js';
 
 let dir: { path: string; remove(): Promise<void> };
@@ -18,7 +21,10 @@ async function gql<T = Record<string, unknown>>(
 ): Promise<{ data?: T; errors?: { message: string; extensions?: Record<string, unknown> }[] }> {
   const res = await fetch(`${server.url}/graphql`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: {
+      'content-type': 'application/json',
+      authorization: maintainerAuthorization(dir.path),
+    },
     body: JSON.stringify({ query, variables }),
   });
   return (await res.json()) as never;
@@ -35,23 +41,8 @@ beforeAll(async () => {
     }),
   });
   await server.listen();
-  const b = await loadBackbone({ source: 'lenet5-mnist04' });
-  const [bb] = await server.db
-    .insert(backbones)
-    .values({
-      name: b.id,
-      family: b.family,
-      sourceUri: b.sourceUri,
-      topologySha256: b.fingerprint.topologySha256,
-      weightsSha256: b.fingerprint.weightsSha256,
-      inputShape: b.inputShape,
-      preprocessing: b.preprocessing,
-      layers: [],
-      blockEnds: b.blockEnds,
-      lastFeatureLayer: b.lastFeatureLayer,
-    })
-    .onConflictDoNothing()
-    .returning();
+  // Registered by the server at its first start.
+  const [bb] = await server.db.select().from(backbones).where(eq(backbones.name, 'lenet5-mnist04'));
   backboneId = bb!.id;
   const [ds] = await server.db
     .insert(datasets)
@@ -139,6 +130,7 @@ describe('runs over GraphQL', () => {
     const client = createClient({
       url: server.url.replace('http', 'ws') + '/graphql',
       webSocketImpl: WebSocket,
+      connectionParams: { authorization: maintainerAuthorization(dir.path) },
     });
     const events: { status: string; stage?: string; epoch?: number }[] = [];
     await new Promise<void>((resolve, reject) => {
@@ -148,7 +140,10 @@ describe('runs over GraphQL', () => {
           variables: { id },
         },
         {
-          next: (m) => m.data && events.push(m.data.runProgress),
+          next: (m) => {
+            if (m.errors) reject(new Error(JSON.stringify(m.errors)));
+            if (m.data) events.push(m.data.runProgress);
+          },
           error: reject,
           complete: resolve,
         },
@@ -172,6 +167,21 @@ describe('runs over GraphQL', () => {
     expect(run.data!.run.status).toBe('succeeded');
     expect(run.data!.run.testAccuracy).toBeGreaterThan(0.9);
     expect(run.data!.run.epochs.map((e) => e.epoch)).toEqual([1, 2, 3]);
+    // The model downloads through an expiring link and loads with stock tf.loadLayersModel.
+    const links = await gql<{
+      run: { modelPath: string; artifacts: { name: string; url: string; sha256: string }[] };
+    }>(`query($id: ID!) { run(id: $id) { modelPath artifacts { name url sha256 } } }`, { id });
+    expect(links.errors).toBeUndefined();
+    const model = await tf.loadLayersModel(server.url + links.data!.run.modelPath);
+    expect(model.outputs[0]!.shape).toEqual([null, 2]);
+    model.dispose();
+    expect(links.data!.run.artifacts.map((a) => a.name)).toEqual(['model.json', 'weights.bin']);
+    const weights = links.data!.run.artifacts.find((a) => a.name === 'weights.bin')!;
+    const bytes = Buffer.from(await (await fetch(weights.url)).arrayBuffer());
+    expect(createHash('sha256').update(bytes).digest('hex')).toBe(weights.sha256);
+    const forged = links.data!.run.modelPath.replace(/\/artifacts\/([^/]+)\//, '/artifacts/x$1/');
+    expect((await fetch(server.url + forged)).status).toBe(410);
+
     const best = await gql<{ runs: { items: { id: string }[]; hasNextPage: boolean } }>(
       `{ runs(orderBy: testAccuracy, first: 1, filter: { tag: "ci", status: succeeded }) { items { id } hasNextPage } }`,
     );

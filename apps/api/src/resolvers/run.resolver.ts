@@ -9,21 +9,34 @@ import {
   Resolver,
   Root,
   Subscription,
+  Authorized,
 } from 'type-graphql';
 import type { GraphQLContext } from '../context.js';
-import { cancelRun, getRun, listRuns, runEpochsOf, startRun } from '../services/run.service.js';
+import { signDownload } from '../artifacts/downloadLinks.js';
+import { compareRuns, setTags } from '../services/compare.service.js';
+import { RunComparison } from '../types/compare.type.js';
+import {
+  artifactsOf,
+  cancelRun,
+  getRun,
+  listRuns,
+  runEpochsOf,
+  startRun,
+} from '../services/run.service.js';
 import { RunFilter, RunOrder, StartRunInput } from '../types/run.input.js';
-import { Run, RunEpoch, RunPage, RunProgress, RunStatus } from '../types/run.type.js';
+import { Run, RunArtifact, RunEpoch, RunPage, RunProgress, RunStatus } from '../types/run.type.js';
 
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
 
 @Resolver(() => Run)
 export class RunResolver {
+  @Authorized('viewer')
   @Query(() => Run, { description: 'One run; NOT_FOUND for an unknown id.' })
   run(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<Run> {
     return getRun(ctx, id) as unknown as Promise<Run>;
   }
 
+  @Authorized('viewer')
   @Query(() => RunPage, {
     description: 'Runs, filtered, newest or best first, with cursor pagination.',
   })
@@ -42,7 +55,60 @@ export class RunResolver {
     return runEpochsOf(ctx, run.id);
   }
 
-  // TODO(auth): editor
+  @FieldResolver(() => [RunArtifact], {
+    description: 'Files the run produced, with expiring download URLs.',
+  })
+  async artifacts(@Root() run: Run, @Ctx() ctx: GraphQLContext): Promise<RunArtifact[]> {
+    const files = await artifactsOf(ctx, run.id);
+    return Promise.all(
+      files.map(async (f) => ({
+        ...f,
+        url: await ctx.store.presignedGetUrl(f.key, ctx.config.presignedUrlTtlSeconds),
+      })),
+    );
+  }
+
+  @FieldResolver(() => String, {
+    nullable: true,
+    description:
+      'Path (relative to the API URL) of the trained model.json behind an expiring link; stock tf.loadLayersModel(apiUrl + modelPath) loads it. Null until the run succeeded.',
+  })
+  modelPath(
+    @Root() run: Run,
+    @Ctx() ctx: GraphQLContext,
+    @Arg('expiresInSeconds', () => Int, { nullable: true }) expiresInSeconds?: number,
+  ): string | null {
+    if (run.status !== RunStatus.succeeded) return null;
+    const ttl = Math.min(
+      Math.max(expiresInSeconds ?? ctx.config.presignedUrlTtlSeconds, 1),
+      7 * 24 * 3600,
+    );
+    return `/artifacts/${signDownload(ctx.downloadSecret, run.id, Date.now() + ttl * 1000)}/model.json`;
+  }
+
+  @Authorized('viewer')
+  @Query(() => RunComparison, {
+    description:
+      'Runs side by side: parameters with a differs flag, the per-layer frozen/trainable diff, metric series.',
+  })
+  compareRuns(
+    @Arg('ids', () => [ID]) ids: string[],
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<RunComparison> {
+    return compareRuns(ctx, ids) as unknown as Promise<RunComparison>;
+  }
+
+  @Authorized('editor')
+  @Mutation(() => Run, { description: "Replaces a run's tags." })
+  setTags(
+    @Arg('runId', () => ID) runId: string,
+    @Arg('tags', () => [String]) tags: string[],
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<Run> {
+    return setTags(ctx, runId, tags) as unknown as Promise<Run>;
+  }
+
+  @Authorized('editor')
   @Mutation(() => Run, {
     description: 'Validates the specs against the backbone, records the run and queues it.',
   })
@@ -50,15 +116,16 @@ export class RunResolver {
     @Arg('input', () => StartRunInput) input: StartRunInput,
     @Ctx() ctx: GraphQLContext,
   ): Promise<Run> {
-    return startRun(ctx, input) as unknown as Promise<Run>;
+    return startRun(ctx, input, ctx.auth?.keyId) as unknown as Promise<Run>;
   }
 
-  // TODO(auth): editor
+  @Authorized('editor')
   @Mutation(() => Run)
   cancelRun(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<Run> {
     return cancelRun(ctx, id) as unknown as Promise<Run>;
   }
 
+  @Authorized('viewer')
   @Subscription(() => RunProgress, {
     description: 'Progress of a run until it ends (the last event carries the final status).',
     subscribe: ({ args, context }) =>

@@ -9,6 +9,7 @@ import {
   registeredModels,
   runs,
 } from '../db/schema.js';
+import { requireRole } from '../auth/index.js';
 import { BadUserInputError, ConflictError, NotFoundError } from '../errors/index.js';
 
 type VersionRow = typeof modelVersions.$inferSelect;
@@ -108,6 +109,8 @@ export async function promoteModelVersion(
       { path: 'reason', message: 'required' },
     ]);
   }
+  // Production serves users: moving it is a maintainer's call.
+  if (alias === 'production') requireRole(ctx, 'maintainer');
   const version = await getVersion(ctx, args.versionId);
   if (version.archived)
     throw new ConflictError(

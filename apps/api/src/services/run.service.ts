@@ -7,7 +7,7 @@ import {
 } from '@graft/core';
 import { and, arrayContains, desc, eq, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { GraphQLContext } from '../context.js';
-import { backbones, datasets, runEpochs, runs } from '../db/schema.js';
+import { artifacts, backbones, datasets, runEpochs, runs } from '../db/schema.js';
 import { BadUserInputError, ConflictError, NotFoundError } from '../errors/index.js';
 import type { RunFilter, StartRunInput } from '../types/run.input.js';
 import { RunOrder } from '../types/run.input.js';
@@ -104,6 +104,10 @@ export async function getRun(ctx: GraphQLContext, id: string): Promise<RunRow> {
   const [run] = await ctx.db.select().from(runs).where(eq(runs.id, id));
   if (!run) throw new NotFoundError('run', id);
   return run;
+}
+
+export function artifactsOf(ctx: GraphQLContext, id: string) {
+  return ctx.db.select().from(artifacts).where(eq(artifacts.runId, id)).orderBy(artifacts.name);
 }
 
 export async function runEpochsOf(ctx: GraphQLContext, id: string) {

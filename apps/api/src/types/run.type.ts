@@ -52,6 +52,10 @@ export class RunArtifact {
   @Field(() => String) key!: string;
   @Field(() => Float) bytes!: number;
   @Field(() => String) sha256!: string;
+  @Field(() => String, {
+    description: 'Presigned GET URL of the file; expires (GRAFT_PRESIGNED_URL_TTL_SECONDS).',
+  })
+  url!: string;
 }
 
 @ObjectType({ description: 'A transfer-learning training run.' })

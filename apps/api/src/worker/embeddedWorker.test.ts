@@ -1,4 +1,3 @@
-import { loadBackbone } from '@graft/core';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backbones, datasets, runs } from '../db/schema.js';
@@ -30,23 +29,8 @@ afterAll(async () => {
 describe('embedded worker (a child process of the API)', () => {
   it('executes a queued run while the API keeps answering', async () => {
     const db = server.db;
-    const b = await loadBackbone({ source: 'lenet5-mnist04' });
-    const [bb] = await db
-      .insert(backbones)
-      .values({
-        name: b.id,
-        family: b.family,
-        sourceUri: b.sourceUri,
-        topologySha256: b.fingerprint.topologySha256,
-        weightsSha256: b.fingerprint.weightsSha256,
-        inputShape: b.inputShape,
-        preprocessing: b.preprocessing,
-        layers: [],
-        blockEnds: b.blockEnds,
-        lastFeatureLayer: b.lastFeatureLayer,
-      })
-      .onConflictDoNothing()
-      .returning();
+    // Registered by the server at its first start.
+    const [bb] = await db.select().from(backbones).where(eq(backbones.name, 'lenet5-mnist04'));
     const [ds] = await db
       .insert(datasets)
       .values({

@@ -1,0 +1,1 @@
+export { GRAPHIQL_ASSETS_PATH, graphiqlRouter, type GraphiqlOptions } from './graphiqlPage.js';

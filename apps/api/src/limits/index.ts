@@ -1,0 +1,6 @@
+export {
+  costLimitRule,
+  depthLimitRule,
+  queryLimitRules,
+  type CostLimitOptions,
+} from './queryLimits.js';

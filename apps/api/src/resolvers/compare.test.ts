@@ -1,0 +1,162 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backbones, datasets, runEpochs, runs } from '../db/schema.js';
+import { loadConfig } from '../env.js';
+import { createServer, type GraftServer } from '../server.js';
+import { maintainerAuthorization } from '../testing/authHeader.js';
+import { createTempDir } from '../testing/tempDir.js';
+
+let dir: { path: string; remove(): Promise<void> };
+let server: GraftServer;
+const ids: string[] = [];
+
+const layer = (name: string, trainable: boolean, origin: 'backbone' | 'head' = 'backbone') => ({
+  name,
+  className: 'Conv2D',
+  outputShape: [1],
+  params: 1,
+  trainable,
+  origin,
+});
+
+beforeAll(async () => {
+  dir = await createTempDir();
+  server = await createServer({
+    config: loadConfig({ PORT: '0', GRAFT_DATA_DIR: dir.path, LOG_LEVEL: 'silent' }),
+    worker: false,
+  });
+  await server.listen();
+  const [bb] = await server.db
+    .insert(backbones)
+    .values({
+      name: 'bb',
+      family: 'custom',
+      sourceUri: '/x',
+      topologySha256: 't',
+      weightsSha256: 'w',
+      inputShape: [28, 28, 1],
+      preprocessing: { scale: 1, offset: 0, channels: 1 },
+      layers: [],
+      lastFeatureLayer: 'c2',
+    })
+    .returning();
+  const [ds] = await server.db
+    .insert(datasets)
+    .values({
+      name: 'ds',
+      classes: ['a', 'b'],
+      counts: { train: 1, validation: 1, test: 1 },
+      contentHash: 'h',
+      source: { kind: 'builtin', name: 'mnist-digits' },
+    })
+    .returning();
+  for (const [fineTuneLr, c2Trainable, acc] of [
+    [1e-5, false, 0.9],
+    [1e-4, true, 0.95],
+  ] as const) {
+    const [run] = await server.db
+      .insert(runs)
+      .values({
+        backboneId: bb!.id,
+        datasetId: ds!.id,
+        mode: 'fine-tuning',
+        status: 'succeeded',
+        headLr: 1e-3,
+        fineTuneLr,
+        testAccuracy: acc,
+        surgery: {
+          request: {
+            freeze: c2Trainable
+              ? { kind: 'allButLastBlocks', blocks: 1 }
+              : { kind: 'upTo', layer: 'c2' },
+            head: { classes: ['a', 'b'] },
+          },
+          layers: [
+            layer('c1', false),
+            layer('c2', c2Trainable),
+            layer('head_predictions', true, 'head'),
+          ],
+        },
+        train: { mode: 'fine-tuning', epochs: 2, fineTune: { learningRate: fineTuneLr } },
+      })
+      .returning();
+    ids.push(run!.id);
+    await server.db.insert(runEpochs).values(
+      [1, 2].map((epoch) => ({
+        runId: run!.id,
+        phase: 'head',
+        epoch,
+        loss: 1 / epoch,
+        accuracy: acc,
+        valLoss: 1,
+        valAccuracy: acc,
+        seconds: 1,
+      })),
+    );
+  }
+});
+
+afterAll(async () => {
+  await server?.close();
+  await dir?.remove();
+});
+
+describe('compareRuns', () => {
+  it('highlights exactly the parameters and layers that differ', async () => {
+    const res = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: maintainerAuthorization(dir.path),
+      },
+      body: JSON.stringify({
+        query: `query($ids: [ID!]!) { compareRuns(ids: $ids) { bestRunId parameters { name values differs } layers { name states differs } series { runId epochs { epoch } } } }`,
+        variables: { ids },
+      }),
+    });
+    const { data } = (await res.json()) as {
+      data: {
+        compareRuns: {
+          bestRunId: string;
+          parameters: { name: string; values: string[]; differs: boolean }[];
+          layers: { name: string; states: string[]; differs: boolean }[];
+          series: { epochs: unknown[] }[];
+        };
+      };
+    };
+    const c = data.compareRuns;
+    expect(c.parameters.filter((p) => p.differs).map((p) => p.name)).toEqual([
+      'freeze',
+      'fineTuneLearningRate',
+      'testAccuracy',
+    ]);
+    expect(c.parameters.find((p) => p.name === 'fineTuneLearningRate')!.values).toEqual(
+      ['0.00001', '0.0001'].map((v) => String(Number(v))),
+    );
+    expect(c.layers.filter((l) => l.differs)).toEqual([
+      { name: 'c2', states: ['frozen', 'trainable'], differs: true },
+    ]);
+    expect(c.series.map((s) => s.epochs.length)).toEqual([2, 2]);
+    expect(c.bestRunId).toBe(ids[1]);
+  });
+
+  it('refuses fewer than 2 runs and unknown ids', async () => {
+    const ask = async (v: string[]) =>
+      (
+        (await (
+          await fetch(`${server.url}/graphql`, {
+            method: 'POST',
+            headers: {
+              'content-type': 'application/json',
+              authorization: maintainerAuthorization(dir.path),
+            },
+            body: JSON.stringify({
+              query: `query($ids: [ID!]!) { compareRuns(ids: $ids) { bestRunId } }`,
+              variables: { ids: v },
+            }),
+          })
+        ).json()) as { errors: { extensions: { code: string } }[] }
+      ).errors[0]!.extensions.code;
+    expect(await ask([ids[0]!])).toBe('BAD_USER_INPUT');
+    expect(await ask([ids[0]!, '00000000-0000-0000-0000-000000000000'])).toBe('NOT_FOUND');
+  });
+});

@@ -1,0 +1,190 @@
+import {
+  CorruptImagesError,
+  datasetContentHash,
+  GraftError,
+  loadImageFolder,
+  loadMnistDigits,
+  type ImageSet,
+} from '@graft/core';
+import { asc, eq } from 'drizzle-orm';
+import type { GraphQLContext } from '../context.js';
+import type { DatasetCounts, DatasetSource } from '../db/json.js';
+import { datasets } from '../db/schema.js';
+import { BadUserInputError, ConflictError, NotFoundError } from '../errors/index.js';
+
+export type DatasetRow = typeof datasets.$inferSelect;
+
+/** Counts stored with a dataset: images per class at creation (splits are made per run). */
+export type StoredDatasetCounts = DatasetCounts & {
+  total: number;
+  perClass: { className: string; count: number }[];
+};
+
+/**
+ * A folder on the server (embedded mode): only the reference is stored, the images are read
+ * again when a run uses them. Not yet a variant of db/json.ts's DatasetSource (owned elsewhere);
+ * workers refuse it at run time until they support it.
+ */
+export interface FolderDatasetSource {
+  kind: 'folder';
+  path: string;
+  size: [number, number];
+  channels: 1 | 3;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+type Deps = Pick<GraphQLContext, 'db' | 'logger' | 'config'>;
+
+/** Arguments of {@link createDataset}; exactly one of `builtin` and `folder`. */
+export interface CreateDatasetArgs {
+  name: string;
+  builtin?: {
+    /** MNIST digits to take, each 0..9, at least 2 different ones. */
+    mnistDigits: number[];
+    /** Most images, balanced round-robin over the digits. Default: all samples of the digits. */
+    limit?: number | null;
+  } | null;
+  folder?: {
+    /** Server-side folder with one sub-folder per class. */
+    path: string;
+    /** [height, width] images are resized to. Default [224, 224]. */
+    size?: number[] | null;
+    /** 1 or 3. Default 3. */
+    channels?: number | null;
+  } | null;
+}
+
+function bad(path: string, message: string): BadUserInputError {
+  return new BadUserInputError(message, [{ path, message }]);
+}
+
+/** Images per class and in total. */
+function countsOf(set: ImageSet): StoredDatasetCounts {
+  const perClass = set.classes.map((className) => ({ className, count: 0 }));
+  for (const label of set.labels) perClass[label]!.count++;
+  // Splits are drawn per run (seeded), so none are known yet.
+  return { train: 0, validation: 0, test: 0, total: set.count, perClass };
+}
+
+async function loadMnist(builtin: NonNullable<CreateDatasetArgs['builtin']>) {
+  const digits = [...new Set(builtin.mnistDigits)];
+  const unknown = digits.filter((d) => !Number.isInteger(d) || d < 0 || d > 9);
+  if (unknown.length > 0) {
+    throw bad('builtin.mnistDigits', `unknown MNIST digits ${unknown.join(', ')}: digits are 0..9`);
+  }
+  if (digits.length < 2) {
+    throw bad(
+      'builtin.mnistDigits',
+      `a dataset needs at least 2 classes, got ${digits.length} (${digits.join(', ') || 'none'})`,
+    );
+  }
+  const limit = builtin.limit ?? undefined;
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < digits.length)) {
+    throw bad(
+      'builtin.limit',
+      `limit must be an integer ≥ the number of digits (${digits.length})`,
+    );
+  }
+  const set = loadMnistDigits({ digits, ...(limit !== undefined ? { limit } : {}) });
+  const source: DatasetSource = {
+    kind: 'builtin',
+    name: 'mnist-digits',
+    options: { digits: [...digits].sort((a, b) => a - b), ...(limit ? { limit } : {}) },
+  };
+  return { set, source };
+}
+
+async function loadFolder(folder: NonNullable<CreateDatasetArgs['folder']>) {
+  const size = folder.size ?? [224, 224];
+  const channels = folder.channels ?? 3;
+  if (size.length !== 2 || size.some((s) => !Number.isInteger(s) || s < 1 || s > 4096)) {
+    throw bad('folder.size', 'size is [height, width] in whole pixels, 1..4096');
+  }
+  if (channels !== 1 && channels !== 3) throw bad('folder.channels', 'channels must be 1 or 3');
+  let set: ImageSet;
+  try {
+    set = await loadImageFolder({ dir: folder.path, size: [size[0]!, size[1]!], channels });
+  } catch (error) {
+    if (error instanceof CorruptImagesError) {
+      throw new BadUserInputError(
+        error.message,
+        error.paths.map((path) => ({ path: 'folder.path', message: `corrupt image: ${path}` })),
+      );
+    }
+    if (error instanceof GraftError) throw bad('folder.path', error.message);
+    throw error;
+  }
+  const source: FolderDatasetSource = {
+    kind: 'folder',
+    path: folder.path,
+    size: [size[0]!, size[1]!],
+    channels,
+  };
+  return { set, source };
+}
+
+/**
+ * Registers a dataset: reads its images once (MNIST digits shipped with core, or a server-side
+ * image folder) to record classes, counts and the content hash; the images are not copied.
+ * @throws BadUserInputError for fewer than 2 classes, unknown digits, corrupt images;
+ * ConflictError for a taken name.
+ */
+export async function createDataset(deps: Deps, args: CreateDatasetArgs): Promise<DatasetRow> {
+  const name = args.name.trim();
+  if (name.length === 0 || name.length > 200) throw bad('name', 'name must be 1-200 characters');
+  if (Boolean(args.builtin) === Boolean(args.folder)) {
+    throw bad('builtin', 'give exactly one source: builtin or folder');
+  }
+  // A folder is read from the API's own disk: only where API and user share the machine.
+  if (args.folder && deps.config.database.kind !== 'pglite') {
+    throw bad('folder', 'folder datasets are only available in embedded mode (no DATABASE_URL)');
+  }
+  // The table has no unique constraint on name (an index only): checked here.
+  const [taken] = await deps.db
+    .select({ id: datasets.id })
+    .from(datasets)
+    .where(eq(datasets.name, name));
+  if (taken) throw new ConflictError(`a dataset named '${name}' already exists`);
+
+  const { set, source } = args.builtin
+    ? await loadMnist(args.builtin)
+    : await loadFolder(args.folder!);
+  const [row] = await deps.db
+    .insert(datasets)
+    .values({
+      name,
+      classes: set.classes,
+      counts: countsOf(set),
+      contentHash: datasetContentHash(set),
+      // See FolderDatasetSource: the column's type does not list folders yet.
+      source: source as DatasetSource,
+    })
+    .returning();
+  return row!;
+}
+
+/** Every dataset, oldest first. */
+export function listDatasets(deps: Deps): Promise<DatasetRow[]> {
+  return deps.db.select().from(datasets).orderBy(asc(datasets.createdAt), asc(datasets.name));
+}
+
+/** One dataset. @throws NotFoundError for an unknown (or malformed) id. */
+export async function getDataset(deps: Deps, id: string): Promise<DatasetRow> {
+  if (!UUID.test(id)) throw new NotFoundError('dataset', id);
+  const [row] = await deps.db.select().from(datasets).where(eq(datasets.id, id));
+  if (!row) throw new NotFoundError('dataset', id);
+  return row;
+}
+
+/** Total and per-class counts; rows written without them report what the split counts say. */
+export function datasetCounts(row: Pick<DatasetRow, 'counts'>): {
+  total: number;
+  perClass: { className: string; count: number }[];
+} {
+  const counts = row.counts as Partial<StoredDatasetCounts> & DatasetCounts;
+  return {
+    total: counts.total ?? counts.train + counts.validation + counts.test,
+    perClass: counts.perClass ?? [],
+  };
+}
