@@ -6,7 +6,7 @@ import type { Preprocessing } from '@graft/core/data';
 import type { Evaluation } from '@graft/core/evaluation';
 import type { LineageBackends, LineageRecord, LineageSplitCounts } from '@graft/core/lineage';
 import type { LayerInfo, SurgerySpec } from '@graft/core/surgery';
-import type { TrainSpec } from '@graft/core/training';
+import type { TrainProgress, TrainSpec } from '@graft/core/training';
 
 export type { Evaluation, LineageBackends, LineageRecord, Preprocessing, TrainSpec };
 
@@ -51,20 +51,5 @@ export interface RunSurgery {
   frozenLayers?: string[];
 }
 
-/** A worker's latest progress event for a run (core's TrainProgress plus when it was written). */
-export interface RunProgress {
-  stage: 'features' | 'train' | 'evaluate';
-  phase: string;
-  epoch: number;
-  epochs: number;
-  batch: number;
-  batches: number;
-  loss?: number;
-  accuracy?: number;
-  valLoss?: number;
-  valAccuracy?: number;
-  imagesPerSec: number;
-  etaSeconds: number;
-  /** ISO time the worker wrote it. */
-  at: string;
-}
+/** A worker's latest progress event for a run: core's TrainProgress plus when it was written (ISO). */
+export type RunProgress = TrainProgress & { at: string };
