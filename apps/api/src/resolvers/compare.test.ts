@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backbones, datasets, runEpochs, runs } from '../db/schema.js';
-import { loadConfig } from '../env.js';
-import { createServer, type GraftServer } from '../server.js';
-import { maintainerAuthorization } from '../testing/authHeader.js';
-import { createTempDir } from '../testing/tempDir.js';
+import type { GraftServer } from '../server.js';
+import { startTestServer, type TestServer } from '../testing/apiServer.js';
 
-let dir: { path: string; remove(): Promise<void> };
+let api: TestServer;
 let server: GraftServer;
 const ids: string[] = [];
 
@@ -19,12 +17,8 @@ const layer = (name: string, trainable: boolean, origin: 'backbone' | 'head' = '
 });
 
 beforeAll(async () => {
-  dir = await createTempDir();
-  server = await createServer({
-    config: loadConfig({ PORT: '0', GRAFT_DATA_DIR: dir.path, LOG_LEVEL: 'silent' }),
-    worker: false,
-  });
-  await server.listen();
+  api = await startTestServer();
+  server = api.server;
   const [bb] = await server.db
     .insert(backbones)
     .values({
@@ -96,42 +90,32 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await server?.close();
-  await dir?.remove();
+  await api?.close();
 });
+
+const COMPARE = `query($ids: [ID!]!) { compareRuns(ids: $ids) { bestRunId parameters { name values differs } layers { name states differs } series { runId epochs { epoch } } } }`;
+
+interface Comparison {
+  compareRuns: {
+    bestRunId: string;
+    parameters: { name: string; values: string[]; differs: boolean }[];
+    layers: { name: string; states: string[]; differs: boolean }[];
+    series: { epochs: unknown[] }[];
+  };
+}
 
 describe('compareRuns', () => {
   it('highlights exactly the parameters and layers that differ', async () => {
-    const res = await fetch(`${server.url}/graphql`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        authorization: maintainerAuthorization(dir.path),
-      },
-      body: JSON.stringify({
-        query: `query($ids: [ID!]!) { compareRuns(ids: $ids) { bestRunId parameters { name values differs } layers { name states differs } series { runId epochs { epoch } } } }`,
-        variables: { ids },
-      }),
-    });
-    const { data } = (await res.json()) as {
-      data: {
-        compareRuns: {
-          bestRunId: string;
-          parameters: { name: string; values: string[]; differs: boolean }[];
-          layers: { name: string; states: string[]; differs: boolean }[];
-          series: { epochs: unknown[] }[];
-        };
-      };
-    };
-    const c = data.compareRuns;
+    const c = (await api.gql<Comparison>(COMPARE, { ids })).data!.compareRuns;
     expect(c.parameters.filter((p) => p.differs).map((p) => p.name)).toEqual([
       'freeze',
       'fineTuneLearningRate',
       'testAccuracy',
     ]);
-    expect(c.parameters.find((p) => p.name === 'fineTuneLearningRate')!.values).toEqual(
-      ['0.00001', '0.0001'].map((v) => String(Number(v))),
-    );
+    expect(c.parameters.find((p) => p.name === 'fineTuneLearningRate')!.values).toEqual([
+      String(1e-5),
+      String(1e-4),
+    ]);
     expect(c.layers.filter((l) => l.differs)).toEqual([
       { name: 'c2', states: ['frozen', 'trainable'], differs: true },
     ]);
@@ -141,21 +125,7 @@ describe('compareRuns', () => {
 
   it('refuses fewer than 2 runs and unknown ids', async () => {
     const ask = async (v: string[]) =>
-      (
-        (await (
-          await fetch(`${server.url}/graphql`, {
-            method: 'POST',
-            headers: {
-              'content-type': 'application/json',
-              authorization: maintainerAuthorization(dir.path),
-            },
-            body: JSON.stringify({
-              query: `query($ids: [ID!]!) { compareRuns(ids: $ids) { bestRunId } }`,
-              variables: { ids: v },
-            }),
-          })
-        ).json()) as { errors: { extensions: { code: string } }[] }
-      ).errors[0]!.extensions.code;
+      (await api.gql(COMPARE, { ids: v })).errors?.[0]?.extensions?.['code'];
     expect(await ask([ids[0]!])).toBe('BAD_USER_INPUT');
     expect(await ask([ids[0]!, '00000000-0000-0000-0000-000000000000'])).toBe('NOT_FOUND');
   });
