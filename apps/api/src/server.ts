@@ -25,6 +25,7 @@ import { createObjectStore, type ObjectStore } from './storage/index.js';
 import { startEmbeddedWorker } from './worker/embeddedWorker.js';
 import { downloadRoute, loadDownloadSecret } from './artifacts/downloadLinks.js';
 import { ensureCatalogBackbones } from './services/backbone.service.js';
+import { uploadRoute } from './datasets/uploadRoute.js';
 
 export type { GraphQLContext } from './context.js';
 export { loadConfig, type AppConfig } from './env.js';
@@ -196,6 +197,10 @@ export async function createServer(options: CreateServerOptions = {}): Promise<G
       await new Promise<void>((resolve) => wsServer.close(() => resolve()));
     });
 
+    app.post(
+      '/uploads',
+      uploadRoute({ db: database.db, store, maxBytes: config.maxUploadBytes, logger }),
+    );
     app.get(
       '/artifacts/:token/:name',
       downloadRoute({

@@ -35,6 +35,13 @@ export type DatasetSource =
       options?: Record<string, unknown>;
     }
   | {
+      /** A folder on the API's own disk (embedded mode only), read again by each run. */
+      kind: 'folder';
+      path: string;
+      size: [number, number];
+      channels: 1 | 3;
+    }
+  | {
       kind: 'archive';
       /** Object-store key of the uploaded archive (`sha256/<hex>`). */
       key: string;

@@ -10,6 +10,7 @@ import { asc, eq } from 'drizzle-orm';
 import type { GraphQLContext } from '../context.js';
 import type { DatasetCounts, DatasetSource } from '../db/json.js';
 import { datasets } from '../db/schema.js';
+import { CorruptArchiveError, materializeDataset } from '../datasets/materialize.js';
 import { BadUserInputError, ConflictError, NotFoundError } from '../errors/index.js';
 
 export type DatasetRow = typeof datasets.$inferSelect;
@@ -34,7 +35,7 @@ export interface FolderDatasetSource {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-type Deps = Pick<GraphQLContext, 'db' | 'logger' | 'config'>;
+type Deps = Pick<GraphQLContext, 'db' | 'logger' | 'config' | 'store'>;
 
 /** Arguments of {@link createDataset}; exactly one of `builtin` and `folder`. */
 export interface CreateDatasetArgs {
@@ -45,6 +46,8 @@ export interface CreateDatasetArgs {
     /** Most images, balanced round-robin over the digits. Default: all samples of the digits. */
     limit?: number | null;
   } | null;
+  /** An uploaded .tar / .tar.gz (`POST /uploads`) with one sub-folder of images per class. */
+  archive?: { key: string; filename?: string | null } | null;
   folder?: {
     /** Server-side folder with one sub-folder per class. */
     path: string;
@@ -95,6 +98,50 @@ async function loadMnist(builtin: NonNullable<CreateDatasetArgs['builtin']>) {
   return { set, source };
 }
 
+/**
+ * Checks an uploaded archive: it must extract, hold at least 2 class folders, and every image must
+ * decode (each corrupt one is reported by its path in the archive). Images are read small here
+ * (for counts); runs read them at their input size.
+ */
+async function loadArchive(deps: Deps, archive: NonNullable<CreateDatasetArgs['archive']>) {
+  const info = await deps.store.statObject(archive.key);
+  if (!info) throw new NotFoundError('upload', archive.key);
+  let set: ImageSet;
+  try {
+    set = await materializeDataset(
+      {
+        kind: 'archive',
+        key: archive.key,
+        bytes: info.bytes,
+        sha256: archive.key.replace(/^sha256\//, ''),
+      },
+      { store: deps.store, size: [32, 32], channels: 3 },
+    );
+  } catch (error) {
+    if (error instanceof CorruptArchiveError) throw bad('archive.key', error.message);
+    if (error instanceof CorruptImagesError) {
+      const inArchive = (p: string): string => p.replace(/^.*graft-dataset-[^/]+\//, '');
+      throw new BadUserInputError(
+        `${error.paths.length} image(s) in the archive could not be decoded: ${error.paths.map(inArchive).join(', ')}`,
+        error.paths.map((p) => ({
+          path: 'archive.key',
+          message: `corrupt image: ${inArchive(p)}`,
+        })),
+      );
+    }
+    if (error instanceof GraftError) throw bad('archive.key', error.message);
+    throw error;
+  }
+  const source: DatasetSource = {
+    kind: 'archive',
+    key: archive.key,
+    bytes: info.bytes,
+    sha256: archive.key.replace(/^sha256\//, ''),
+    ...(archive.filename ? { filename: archive.filename } : {}),
+  };
+  return { set, source };
+}
+
 async function loadFolder(folder: NonNullable<CreateDatasetArgs['folder']>) {
   const size = folder.size ?? [224, 224];
   const channels = folder.channels ?? 3;
@@ -133,8 +180,8 @@ async function loadFolder(folder: NonNullable<CreateDatasetArgs['folder']>) {
 export async function createDataset(deps: Deps, args: CreateDatasetArgs): Promise<DatasetRow> {
   const name = args.name.trim();
   if (name.length === 0 || name.length > 200) throw bad('name', 'name must be 1-200 characters');
-  if (Boolean(args.builtin) === Boolean(args.folder)) {
-    throw bad('builtin', 'give exactly one source: builtin or folder');
+  if ([args.builtin, args.folder, args.archive].filter(Boolean).length !== 1) {
+    throw bad('builtin', 'give exactly one source: builtin, archive or folder');
   }
   // A folder is read from the API's own disk: only where API and user share the machine.
   if (args.folder && deps.config.database.kind !== 'pglite') {
@@ -149,14 +196,17 @@ export async function createDataset(deps: Deps, args: CreateDatasetArgs): Promis
 
   const { set, source } = args.builtin
     ? await loadMnist(args.builtin)
-    : await loadFolder(args.folder!);
+    : args.archive
+      ? await loadArchive(deps, args.archive)
+      : await loadFolder(args.folder!);
   const [row] = await deps.db
     .insert(datasets)
     .values({
       name,
       classes: set.classes,
       counts: countsOf(set),
-      contentHash: datasetContentHash(set),
+      // An archive is identified by its bytes; other sources by their decoded images.
+      contentHash: source.kind === 'archive' ? source.sha256 : datasetContentHash(set),
       // See FolderDatasetSource: the column's type does not list folders yet.
       source: source as DatasetSource,
     })

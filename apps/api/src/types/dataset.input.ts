@@ -22,11 +22,23 @@ export class FolderDatasetInput {
   channels?: number;
 }
 
+@InputType({ description: 'An archive uploaded with POST /uploads.' })
+export class ArchiveDatasetInput {
+  @Field(() => String, { description: 'The key POST /uploads answered (sha256/<hex>).' })
+  key!: string;
+  @Field(() => String, { nullable: true }) filename?: string;
+}
+
 @InputType({ description: 'A new dataset: a name and exactly one source.' })
 export class CreateDatasetInput {
   @Field(() => String) name!: string;
   @Field(() => BuiltinDatasetInput, { nullable: true })
   builtin?: BuiltinDatasetInput;
+  @Field(() => ArchiveDatasetInput, {
+    nullable: true,
+    description: 'A .tar or .tar.gz with one sub-folder of images (jpg, png, webp) per class.',
+  })
+  archive?: ArchiveDatasetInput;
   @Field(() => FolderDatasetInput, {
     nullable: true,
     description: 'Embedded mode: the folder is read in place and only referenced.',

@@ -7,7 +7,6 @@ import {
   buildLineageRecord,
   DirectoryBlobStore,
   exportLayersModel,
-  loadMnistDigits,
   splitDataset,
   trainTransferModel,
   type TrainProgress,
@@ -20,6 +19,7 @@ import type { Db } from '../db/index.js';
 import { artifacts, backbones, datasets, runEpochs, runs } from '../db/schema.js';
 import type { ObjectStore, StoredObject } from '../storage/index.js';
 import { backboneFromRow } from './backboneFromRow.js';
+import { materializeDataset } from '../datasets/materialize.js';
 
 /** What a worker needs to execute runs. */
 export interface ExecuteRunDeps {
@@ -51,11 +51,12 @@ export async function executeRun(runId: string, deps: ExecuteRunDeps): Promise<E
     if (!bb || !ds)
       throw new Error('the run references a backbone or dataset that no longer exists');
     const backbone = await backboneFromRow(bb);
-    if (ds.source.kind !== 'builtin' || ds.source.name !== 'mnist-digits') {
-      throw new Error(`dataset source '${ds.source.kind}' is not supported by this worker yet`);
-    }
-    const options = (ds.source.options ?? {}) as { digits?: number[]; limit?: number };
-    const set = loadMnistDigits({ digits: options.digits, limit: options.limit });
+    const [h, w, c] = run.surgery.request.inputShape ?? backbone.inputShape;
+    const set = await materializeDataset(ds.source, {
+      store,
+      size: [h, w],
+      channels: c === 1 ? 1 : 3,
+    });
     const data = splitDataset({ set, seed: run.train.seed ?? 42 });
     log(
       `training ${bb.name} on ${ds.name}: ${data.train.count}/${data.validation.count}/${data.test.count} images`,
