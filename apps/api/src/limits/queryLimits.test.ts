@@ -109,3 +109,14 @@ describe('through Apollo', () => {
     ]);
   });
 });
+
+describe('known list bounds', () => {
+  it('prices a full 4-run comparison by the 8-run bound of compareRuns, not 50', async () => {
+    const { buildGraphQLSchema } = await import('../schema.js');
+    const schema = await buildGraphQLSchema();
+    const query = parse(
+      `query($ids: [ID!]!) { compareRuns(ids: $ids) { bestRunId runs { id status } parameters { name values differs } layers { name states differs } series { runId epochs { phase epoch loss accuracy valLoss valAccuracy } } } }`,
+    );
+    expect(validate(schema, query, [costLimitRule({ maxCost: 5000 })])).toEqual([]);
+  });
+});

@@ -28,6 +28,7 @@ function walk<T>(
     node: FieldNode,
     field: GraphQLField<unknown, unknown> | undefined,
     children: (type: GraphQLCompositeType | undefined) => T[],
+    parentType: GraphQLCompositeType | undefined,
   ) => T,
 ): (selectionSet: SelectionSetNode, type: GraphQLCompositeType | undefined) => T[] {
   const fragments = new Map<string, FragmentDefinitionNode>();
@@ -52,8 +53,12 @@ function walk<T>(
               ? type.getFields()[selection.name.value]
               : undefined;
           return [
-            visitField(selection, field, (childType) =>
-              selection.selectionSet ? selections(selection.selectionSet, childType, seen) : [],
+            visitField(
+              selection,
+              field,
+              (childType) =>
+                selection.selectionSet ? selections(selection.selectionSet, childType, seen) : [],
+              type,
             ),
           ];
         }
@@ -150,8 +155,10 @@ export function costLimitRule({ maxCost, defaultListSize = 50 }: CostLimitOption
   return (context: ValidationContext): ASTVisitor => {
     // Each field returns its cost given the page size bounded by the field above (if any).
     type Cost = (pageSize: number | undefined) => number;
-    const costs = walk<Cost>(context, (node, field, children) => {
-      const first = literalFirst(node);
+    const costs = walk<Cost>(context, (node, field, children, parent) => {
+      const first =
+        literalFirst(node) ??
+        (parent ? KNOWN_LIST_BOUNDS[`${parent.name}.${node.name.value}`] : undefined);
       const type = field ? getNullableType(field.type) : undefined;
       const named = field ? getNamedType(field.type) : undefined;
       const below = children(named && isCompositeType(named) ? named : undefined);
@@ -187,6 +194,15 @@ export function costLimitRule({ maxCost, defaultListSize = 50 }: CostLimitOption
     };
   };
 }
+
+/**
+ * Lists whose size the service bounds whatever the query says (compareRuns takes 2-8 runs), so
+ * that a full comparison is not priced as 50 runs.
+ */
+const KNOWN_LIST_BOUNDS: Record<string, number> = {
+  'RunComparison.runs': 8,
+  'RunComparison.series': 8,
+};
 
 function literalFirst(node: FieldNode): number | undefined {
   const arg = node.arguments?.find((a) => a.name.value === 'first');
