@@ -20,9 +20,11 @@ import {
   cancelRun,
   getRun,
   listRuns,
+  runColumn,
   runEpochsOf,
   startRun,
 } from '../services/run.service.js';
+import { GraphQLJSON } from 'graphql-scalars';
 import { RunFilter, RunOrder, StartRunInput } from '../types/run.input.js';
 import { Run, RunArtifact, RunEpoch, RunPage, RunProgress, RunStatus } from '../types/run.type.js';
 
@@ -48,6 +50,32 @@ export class RunResolver {
     @Arg('after', () => String, { nullable: true }) after?: string,
   ): Promise<RunPage> {
     return listRuns(ctx, { filter, orderBy, first, after }) as unknown as Promise<RunPage>;
+  }
+
+  // Lists of runs leave the large documents out (see listRuns); these load them when asked for.
+  @FieldResolver(() => GraphQLJSON, {
+    description: 'The surgery requested and, once trained, the resolved layer table.',
+  })
+  surgery(@Root() run: Run, @Ctx() ctx: GraphQLContext): unknown {
+    return run.surgery !== undefined ? run.surgery : runColumn(ctx, run.id, 'surgery');
+  }
+
+  @FieldResolver(() => GraphQLJSON, { nullable: true })
+  evaluation(@Root() run: Run, @Ctx() ctx: GraphQLContext): unknown {
+    return run.evaluation !== undefined ? run.evaluation : runColumn(ctx, run.id, 'evaluation');
+  }
+
+  @FieldResolver(() => GraphQLJSON, {
+    nullable: true,
+    description: 'The LineageRecord (JSON Schema in @graft/core).',
+  })
+  lineage(@Root() run: Run, @Ctx() ctx: GraphQLContext): unknown {
+    return run.lineage !== undefined ? run.lineage : runColumn(ctx, run.id, 'lineage');
+  }
+
+  @FieldResolver(() => String)
+  log(@Root() run: Run, @Ctx() ctx: GraphQLContext): string | Promise<string> {
+    return run.log !== undefined ? run.log : runColumn(ctx, run.id, 'log');
   }
 
   @FieldResolver(() => [RunEpoch], { description: 'Per-epoch metrics, phase by phase.' })

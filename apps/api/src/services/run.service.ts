@@ -5,7 +5,7 @@ import {
   type SurgerySpec,
   type TrainSpec,
 } from '@graft/core';
-import { and, arrayContains, desc, eq, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, arrayContains, desc, eq, getTableColumns, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { GraphQLContext } from '../context.js';
 import { artifacts, backbones, datasets, runEpochs, runs } from '../db/schema.js';
 import { BadUserInputError, ConflictError, NotFoundError } from '../errors/index.js';
@@ -118,6 +118,29 @@ export async function runEpochsOf(ctx: GraphQLContext, id: string) {
     .orderBy(runEpochs.phaseIndex, runEpochs.epoch);
 }
 
+/**
+ * Columns a page of runs carries: everything but the large JSON documents (lineage, evaluation,
+ * log, the resolved layer table inside surgery), which the Run type's field resolvers load for
+ * the runs that ask for them. Parsing those for 50 rows dominated a page's cost.
+ */
+const {
+  lineage: _l,
+  evaluation: _e,
+  log: _g,
+  surgery: _s,
+  ...LIST_COLUMNS
+} = getTableColumns(runs);
+
+/** Loads one of the large columns of a run listed without it. */
+export async function runColumn<K extends 'lineage' | 'evaluation' | 'log' | 'surgery'>(
+  ctx: GraphQLContext,
+  id: string,
+  key: K,
+): Promise<RunRow[K]> {
+  const [row] = await ctx.db.select({ value: runs[key] }).from(runs).where(eq(runs.id, id));
+  return row?.value as RunRow[K];
+}
+
 interface Cursor {
   v: number | string | null;
   id: string;
@@ -143,7 +166,7 @@ function decodeCursor(s: string): Cursor {
 export async function listRuns(
   ctx: GraphQLContext,
   args: { filter?: RunFilter; orderBy?: RunOrder; first?: number; after?: string },
-): Promise<{ items: RunRow[]; endCursor: string | null; hasNextPage: boolean }> {
+): Promise<{ items: Partial<RunRow>[]; endCursor: string | null; hasNextPage: boolean }> {
   const first = Math.min(Math.max(args.first ?? 50, 1), 500);
   const where: SQL[] = [];
   const f = args.filter ?? {};
@@ -177,7 +200,7 @@ export async function listRuns(
     }
   }
   const rows = await ctx.db
-    .select()
+    .select(LIST_COLUMNS)
     .from(runs)
     .where(where.length ? and(...where) : undefined)
     .orderBy(
@@ -187,7 +210,9 @@ export async function listRuns(
     .limit(first + 1);
   const items = rows.slice(0, first);
   const last = items[items.length - 1];
-  const value = (r: RunRow): number | string | null =>
+  const value = (
+    r: Pick<RunRow, 'createdAt' | 'testAccuracy' | 'bestValAccuracy'>,
+  ): number | string | null =>
     order === RunOrder.createdAt
       ? r.createdAt.toISOString()
       : order === RunOrder.testAccuracy
