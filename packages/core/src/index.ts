@@ -4,6 +4,7 @@
  */
 export * from './errors.js';
 export * from './backend.js';
+export * from './kernels/index.js';
 export * from './backbones/index.js';
 export * from './surgery/index.js';
 export * from './training/index.js';
@@ -11,3 +12,4 @@ export * from './data/index.js';
 export * from './evaluation/index.js';
 export * from './export/index.js';
 export * from './lineage/index.js';
+export * from './onnx/index.js';

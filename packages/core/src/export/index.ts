@@ -17,3 +17,4 @@ export {
   type ExportedModel,
   type ExportLayersModelArgs,
 } from './tfjsExport.js';
+export { exportOnnxModel, type ExportedOnnxModel, type ExportOnnxModelArgs } from './onnxExport.js';

@@ -12,6 +12,7 @@ export {
   type LineageData,
   type LineageEarlyStopping,
   type LineageEpoch,
+  type LineageEngine,
   type LineageFeatureCache,
   type LineageHead,
   type LineageHeadDense,

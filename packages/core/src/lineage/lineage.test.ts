@@ -57,8 +57,15 @@ const sample = {
         trainableLayers: ['head_pool', 'head_dense_0', 'head_out'],
         earlyStopped: true,
         boundary: ['out_relu'],
-        backends: { inference: 'wasm', training: 'wasm' },
+        backends: { inference: 'onnxruntime', training: 'wasm' },
         featureCache: { key: 'f'.repeat(64), hit: false },
+        engine: {
+          name: 'onnxruntime',
+          backend: 'onnxruntime',
+          workers: 0,
+          threads: 2,
+          fallbacks: [],
+        },
       },
       {
         name: 'fine-tune',
@@ -71,6 +78,18 @@ const sample = {
         boundary: ['block_15_add'],
         backends: { inference: 'wasm', training: 'cpu' },
         featureCache: null,
+        engine: {
+          name: 'tfjs-wasm',
+          backend: 'wasm',
+          workers: 2,
+          threads: 0,
+          fallbacks: [
+            {
+              engine: 'onnxruntime',
+              reason: "cannot compile layer 'up' (UpSampling2D) to ONNX: no ONNX translation",
+            },
+          ],
+        },
       },
     ],
     batchSize: 32,
@@ -399,6 +418,11 @@ describe('LineageRecord schema', () => {
     agree<Defs['training']['properties']['augmentation'], R['training']['augmentation']>();
     agree<Defs['backends'], R['training']['backends']>();
     agree<Defs['backends'], R['training']['phases'][number]['backends']>();
+    agree<Defs['engine'], NonNullable<R['training']['phases'][number]['engine']>>();
+    agree<
+      Defs['engine']['properties']['fallbacks']['items'],
+      NonNullable<R['training']['phases'][number]['engine']>['fallbacks'][number]
+    >();
     agree<Defs['featureCache'], NonNullable<R['training']['featureCache']>>();
     agree<
       Defs['training']['properties']['earlyStopping'],

@@ -139,6 +139,25 @@ export interface LineagePhase {
   backends: LineageBackends;
   /** `null` when nothing was frozen. */
   featureCache: LineageFeatureCache | null;
+  /**
+   * The engine that computed the frozen prefix's features in this phase; `null` when none ran
+   * (features from the cache, or nothing frozen). Absent in records written before engines existed.
+   */
+  engine?: LineageEngine | null;
+}
+
+/** What ran a frozen prefix. */
+export interface LineageEngine {
+  /** `onnxruntime`, `tfjs-wasm` (worker pool) or `tfjs` (in-process). */
+  name: string;
+  /** `onnxruntime`, or the tfjs backend (`wasm`, `cpu`, `tensorflow`). */
+  backend: string;
+  /** Worker threads of a tfjs pool (0 in-process). */
+  workers: number;
+  /** ONNX Runtime intra-op threads (0 for tfjs). */
+  threads: number;
+  /** Engines tried first, in order, and why each could not run the prefix. */
+  fallbacks: { engine: string; reason: string }[];
 }
 
 /** Random augmentation applied to training images (never to validation or test images). */

@@ -206,6 +206,29 @@ export const lineageRecordSchema = {
         boundary: names,
         backends: { $ref: '#/$defs/backends' },
         featureCache: { $ref: '#/$defs/featureCache' },
+        engine: { $ref: '#/$defs/engine' },
+      },
+    },
+    engine: {
+      description:
+        'What computed the frozen prefix in a phase; null when nothing ran (cache hit, nothing frozen).',
+      type: ['object', 'null'],
+      required: ['name', 'backend', 'workers', 'threads', 'fallbacks'],
+      additionalProperties: false,
+      properties: {
+        name: { enum: ['onnxruntime', 'tfjs-wasm', 'tfjs'] },
+        backend: nonEmptyString,
+        workers: count,
+        threads: count,
+        fallbacks: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['engine', 'reason'],
+            additionalProperties: false,
+            properties: { engine: nonEmptyString, reason: nonEmptyString },
+          },
+        },
       },
     },
     backends: {

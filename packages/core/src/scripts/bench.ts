@@ -4,6 +4,9 @@
  *   npm run bench -w @graft/core                        # everything (~several minutes on 2 cores)
  *   npm run bench -w @graft/core -- --only forward      # frozen-forward throughput only
  *   npm run bench -w @graft/core -- --only fe-vs-naive  # planned vs naive feature extraction (+ cache hit)
+ *   npm run bench -w @graft/core -- --only finetune-epoch  # one fine-tuning epoch, MobileNetV2 top at 160x160
+ *   npm run bench -w @graft/core -- --only finetune-epoch --backend wasm  # that, on one backend
+ *   npm run bench -w @graft/core -- --only kernels      # gradient kernels: Graft's vs tfjs' own
  *   npm run bench -w @graft/core -- --quick             # smaller counts: a smoke test
  *
  * stdout: one JSON object per line per measurement, each with `bench`, `date`, `cpus`, `cpuModel`:
@@ -11,6 +14,9 @@
  *   forward-pool-speedup  worker pool / one thread (wasm)
  *   fe-vs-naive           planned trainTransferModel vs tfjs fit on the whole model, same images
  *   cache-hit             the planned run again once the features are cached
+ *   finetune-epoch        seconds of one fine-tuning epoch (512 images, batch 32) per backend (cpu: one
+ *                         batch extrapolated; also with tfjs' own cpu gradient kernels unless --quick)
+ *   kernel                ms of each gradient kernel, Graft's vs tfjs' (cpu, and wasm's where it has one)
  *   total                 the bench's own wall-clock time
  * Progress goes to stderr.
  */
@@ -19,22 +25,26 @@ import { parseArgs } from 'node:util';
 import { planBackends, type BackendName } from '../backend.js';
 import { loadBackbone } from '../backbones/catalog.js';
 import { benchFeVsNaive } from './bench/feVsNaive.js';
+import { benchFinetuneEpoch } from './bench/finetuneEpoch.js';
 import { benchForward } from './bench/forward.js';
+import { benchKernels } from './bench/kernels.js';
 import { emit, log, round, secondsSince } from './bench/report.js';
 
-const ONLY = ['forward', 'fe-vs-naive'] as const;
+const ONLY = ['forward', 'fe-vs-naive', 'finetune-epoch', 'kernels'] as const;
 type Only = (typeof ONLY)[number];
 
 const { values } = parseArgs({
   options: {
     only: { type: 'string' },
     quick: { type: 'boolean', default: false },
+    /** finetune-epoch: only this backend (default: wasm and cpu). */
+    backend: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 
 if (values.help) {
-  process.stderr.write('usage: bench [--only forward|fe-vs-naive] [--quick]\n');
+  process.stderr.write(`usage: bench [--only ${ONLY.join('|')}] [--quick] [--backend wasm|cpu]\n`);
   process.exit(0);
 }
 if (values.only !== undefined && !ONLY.includes(values.only as Only)) {
@@ -58,19 +68,24 @@ try {
   const batch = 32;
 
   if (runs('forward')) {
-    const backends: BackendName[] =
-      plan.inference === 'tensorflow' ? ['tensorflow', 'wasm', 'cpu'] : ['wasm', 'cpu'];
+    // Every engine at 96, 160 and 224 (cpu, ~20x slower than wasm, at 96 only); best of 3 passes
+    // where a pass is cheap (the machine may be shared).
+    const n = (full: number) => (quick ? 64 : full);
+    const r = (full: number) => (quick ? 1 : full);
     await benchForward(backbone, {
-      backends,
-      sizes: quick ? [96] : [96, 160],
-      // cpu is ~20x slower than wasm: fewer images there.
-      images: quick
-        ? { tensorflow: 64, wasm: 64, cpu: 64 }
-        : { tensorflow: 512, wasm: 256, cpu: 64 },
-      // Best of 3 where a pass is cheap: the machine may be shared.
-      repeats: quick ? {} : { tensorflow: 3, wasm: 3, cpu: 1 },
+      engines: [
+        { engine: 'onnxruntime', backend: 'onnxruntime', images: n(512), repeats: r(3) },
+        { engine: 'tfjs-wasm', backend: 'wasm', images: n(256), repeats: r(3) },
+        { engine: 'tfjs', backend: 'wasm', images: n(128), repeats: r(2) },
+        ...(plan.inference === 'tensorflow'
+          ? [{ engine: 'tfjs', backend: 'tensorflow', images: n(512), repeats: r(3) } as const]
+          : []),
+        { engine: 'tfjs', backend: 'cpu', images: 64, repeats: 1, sizes: [96] },
+      ],
+      sizes: quick ? [96] : [96, 160, 224],
       batch,
       workers: cpus().length,
+      ortThreads: 2,
       cutAt,
     });
   }
@@ -82,9 +97,21 @@ try {
       size: 96,
       batch,
       cutAt,
-      target: 8,
+      target: 50,
     });
   }
+
+  if (runs('finetune-epoch')) {
+    await benchFinetuneEpoch(backbone, {
+      size: 160,
+      images: quick ? 128 : 512,
+      batch,
+      backends: values.backend ? [values.backend as BackendName] : ['wasm', 'cpu'],
+      cpuOriginalKernels: !quick,
+    });
+  }
+
+  if (runs('kernels')) await benchKernels({ quick });
 
   const seconds = secondsSince(started);
   log(`done in ${seconds.toFixed(1)} s`);

@@ -93,7 +93,7 @@ try {
     `  test accuracy ${e.accuracy.toFixed(4)}; per class F1: ${e.perClass.map((c) => `${c.className}=${c.f1.toFixed(3)}`).join(' ')}`,
   );
   console.error(
-    `  phases: ${result.phases.map((p) => `${p.name} (${p.backends.inference} features${p.engine ? ` x${p.engine.workers} workers` : ''}, ${p.backends.training} training, cache ${p.featureCache.hit ? 'hit' : 'miss'})`).join('; ')}`,
+    `  phases: ${result.phases.map((p) => `${p.name} (${p.backends.inference} features${p.engine?.workers ? ` x${p.engine.workers} workers` : p.engine?.threads ? ` (${p.engine.threads} threads)` : ''}, ${p.backends.training} training, cache ${p.featureCache.hit ? 'hit' : 'miss'})`).join('; ')}`,
   );
   result.model.dispose();
   console.log(

@@ -1,6 +1,17 @@
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 
 const PATCHED = Symbol.for('graft.batchNormInference');
+
+/** The parts of tfjs' BatchNormalization layer the inference formula reads. */
+interface BatchNormFields {
+  axis: number | number[];
+  epsilon: number;
+  center: boolean;
+  scale: boolean;
+  movingMean: { read(): tf.Tensor };
+  movingVariance: { read(): tf.Tensor };
+  beta?: { read(): tf.Tensor } | null;
+}
 
 type CallFn = (
   inputs: tf.Tensor | tf.Tensor[],
@@ -24,7 +35,22 @@ export function enforceBatchNormInference(layers: readonly tf.layers.Layer[]): n
     const target = layer as unknown as { call: CallFn; [PATCHED]?: true };
     if (target[PATCHED]) continue;
     const original = target.call.bind(layer) as CallFn;
-    target.call = (inputs, kwargs) => original(inputs, { ...kwargs, training: false });
+    const bn = layer as unknown as BatchNormFields;
+    target.call = (inputs, kwargs) => {
+      const x = Array.isArray(inputs) ? inputs[0]! : inputs;
+      const axis = Array.isArray(bn.axis) ? bn.axis[0] : bn.axis;
+      // tfjs cannot take the gradient of a batchNorm without a scale (InceptionV3's BN layers
+      // have `scale: false`): the same inference formula, written with plain ops, can.
+      if (bn.scale || (axis !== -1 && axis !== x.rank - 1))
+        return original(inputs, { ...kwargs, training: false });
+      return tf.tidy(() => {
+        const y = tf.mul(
+          tf.sub(x, bn.movingMean.read()),
+          tf.rsqrt(tf.add(bn.movingVariance.read(), bn.epsilon)),
+        );
+        return bn.center && bn.beta ? tf.add(y, bn.beta.read()) : y;
+      });
+    };
     target[PATCHED] = true;
     n++;
   }

@@ -11,6 +11,8 @@ export interface Features {
 export interface FeatureCache {
   get(key: string): Promise<Features | undefined>;
   set(key: string, features: Features): Promise<void>;
+  /** Where compiled ONNX graphs of frozen prefixes are kept on disk, next to the features; none: memory only. */
+  readonly graphDir?: string;
 }
 
 /** Keeps features in memory, evicting the least recently used above `maxBytes` (default 1 GiB). */
@@ -41,7 +43,10 @@ export class MemoryFeatureCache implements FeatureCache {
 
 /** Keeps features as files (`<key>.json` header + `<key>.bin` float32 data) under a directory. */
 export class DirectoryFeatureCache implements FeatureCache {
-  constructor(private readonly dir: string) {}
+  readonly graphDir: string;
+  constructor(private readonly dir: string) {
+    this.graphDir = join(dir, 'onnx');
+  }
 
   async get(key: string): Promise<Features | undefined> {
     try {

@@ -2,24 +2,55 @@ import * as tf from '@tensorflow/tfjs';
 import { cpus } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { BackendName } from '../backend.js';
-import { useBackend } from '../backend.js';
+import { detectBackends, useBackend } from '../backend.js';
 import type { ModelArtifactsInMemory } from '../backbones/types.js';
-import { artifactsToModel } from '../backbones/artifacts.js';
+import { artifactsToModel, canonicalJson, modelToArtifacts } from '../backbones/artifacts.js';
+import type { CompiledGraphCache } from '../onnx/cache.js';
+import { compileToOnnx, type CompiledOnnx } from '../onnx/compile.js';
+import {
+  createOrtSession,
+  DEFAULT_ORT_THREADS,
+  loadOnnxRuntime,
+  runOrt,
+  type OrtSession,
+} from '../onnx/runtime.js';
 import { imagesToTensor } from '../data/tensors.js';
 import type { ImageSet, Preprocessing } from '../data/types.js';
 import type { Features } from './featureCache.js';
+import type { InferenceEngineName } from './spec.js';
+import { sha256 } from '../util/hash.js';
 
 /** Progress of a frozen forward pass. */
 export type ForwardProgress = (done: number, total: number) => void;
 
+/**
+ * Engines that run the frozen prefix, best first: `onnxruntime` (the prefix compiled to ONNX, run by
+ * onnxruntime-node with its own intra-op threads), `tfjs-wasm` (a pool of worker threads, one tfjs
+ * wasm model each) and `tfjs` (the prefix in this thread on the active tfjs backend).
+ */
+export const INFERENCE_ENGINES: readonly InferenceEngineName[] = [
+  'onnxruntime',
+  'tfjs-wasm',
+  'tfjs',
+];
+export type { InferenceEngineName };
+
+/** What ran the frozen prefix: for logs and the lineage. */
+export interface EngineDescription {
+  engine: InferenceEngineName;
+  /** `worker-pool` (tfjs-wasm) or `in-process` (onnxruntime, tfjs). */
+  kind: 'worker-pool' | 'in-process';
+  /** `onnxruntime`, or the tfjs backend (`wasm`, `cpu`, `tensorflow`). */
+  backend: BackendName | 'onnxruntime';
+  /** Worker threads of the pool (0 in-process). */
+  workers: number;
+  /** Intra-op threads of ONNX Runtime (0 for tfjs engines). */
+  threads: number;
+}
+
 /** Runs the frozen prefix of a model over images. */
 export interface FrozenForwardEngine {
-  /** For the lineage: `worker-pool` or `in-process`, the backend, and the number of workers. */
-  readonly description: {
-    kind: 'worker-pool' | 'in-process';
-    backend: BackendName;
-    workers: number;
-  };
+  readonly description: EngineDescription;
   run(args: { set: ImageSet; onProgress?: ForwardProgress }): Promise<Features>;
   dispose(): Promise<void>;
 }
@@ -40,7 +71,7 @@ export interface FrozenForwardArgs {
 
 /** Runs the prefix in this thread on `backend`. */
 export class InProcessForward implements FrozenForwardEngine {
-  readonly description;
+  readonly description: EngineDescription;
   private model: tf.LayersModel | undefined;
   private readonly owned: boolean;
 
@@ -49,7 +80,13 @@ export class InProcessForward implements FrozenForwardEngine {
     private readonly args: FrozenForwardArgs,
     prebuilt?: tf.LayersModel,
   ) {
-    this.description = { kind: 'in-process' as const, backend: args.backend, workers: 0 };
+    this.description = {
+      engine: 'tfjs',
+      kind: 'in-process',
+      backend: args.backend,
+      workers: 0,
+      threads: 0,
+    };
     this.model = prebuilt;
     this.owned = !prebuilt;
   }
@@ -130,16 +167,18 @@ export function spawnForwardThreads(n: number): Worker[] {
  * one thread per instance in Node, so workers are how a frozen pass uses every core.
  */
 export class WorkerPoolForward implements FrozenForwardEngine {
-  readonly description;
+  readonly description: EngineDescription;
   private constructor(
     private readonly args: FrozenForwardArgs,
     private readonly workers: Worker[],
     private readonly ownsThreads: boolean,
   ) {
     this.description = {
-      kind: 'worker-pool' as const,
+      engine: 'tfjs-wasm',
+      kind: 'worker-pool',
       backend: args.backend,
       workers: workers.length,
+      threads: 0,
     };
   }
 
@@ -271,4 +310,215 @@ export function allocateFeatures(count: number, shapes: number[][]): Features {
       data: new Float32Array(count * shape.reduce((a, b) => a * b, 1)),
     })),
   };
+}
+
+/** What {@link OnnxRuntimeForward} needs: the compiled prefix and how to feed it. */
+export interface OnnxForwardArgs {
+  compiled: CompiledOnnx;
+  preprocessing: Preprocessing;
+  /** [height, width] the prefix takes. */
+  inputSize: [number, number];
+  /** Images per batch; default 32. */
+  batchSize?: number;
+  /** Intra-op threads of ONNX Runtime; default {@link DEFAULT_ORT_THREADS}. */
+  threads?: number;
+}
+
+/**
+ * Runs the frozen prefix compiled to ONNX on ONNX Runtime (CPU execution provider). Images are
+ * preprocessed (resized, scaled) with tfjs on the active backend, as the other engines do, then fed
+ * as NHWC float32 batches. (onnxruntime-node runs a session on the calling thread, which is one of
+ * its intra-op threads: there is no idle core to overlap the preprocessing with on 2 cores.)
+ */
+export class OnnxRuntimeForward implements FrozenForwardEngine {
+  readonly description: EngineDescription;
+  private constructor(
+    private readonly args: OnnxForwardArgs,
+    private session: OrtSession | undefined,
+  ) {
+    this.description = {
+      engine: 'onnxruntime',
+      kind: 'in-process',
+      backend: 'onnxruntime',
+      workers: 0,
+      threads: args.threads ?? DEFAULT_ORT_THREADS,
+    };
+  }
+
+  static async create(args: OnnxForwardArgs): Promise<OnnxRuntimeForward> {
+    const session = await createOrtSession(args.compiled.bytes, {
+      intraOpThreads: args.threads ?? DEFAULT_ORT_THREADS,
+    });
+    return new OnnxRuntimeForward(args, session);
+  }
+
+  async run({
+    set,
+    onProgress,
+  }: {
+    set: ImageSet;
+    onProgress?: ForwardProgress;
+  }): Promise<Features> {
+    const session = this.session;
+    if (!session) throw new Error('OnnxRuntimeForward used after dispose');
+    const { compiled, preprocessing, inputSize } = this.args;
+    const features = allocateFeatures(set.count, compiled.outputShapes);
+    const bs = this.args.batchSize ?? 32;
+    const [h, w] = inputSize;
+    const c = preprocessing.channels;
+    for (let start = 0; start < set.count; start += bs) {
+      const end = Math.min(set.count, start + bs);
+      const t = imagesToTensor({ set, start, end, preprocessing, size: inputSize });
+      const data = t.dataSync() as Float32Array;
+      t.dispose();
+      const outs = await runOrt(
+        session,
+        { name: compiled.inputName, data, shape: [end - start, h, w, c] },
+        compiled.outputNames,
+      );
+      outs.forEach((out, b) => {
+        const block = features.blocks[b]!;
+        block.data.set(out, start * (block.data.length / set.count));
+      });
+      onProgress?.(end, set.count);
+    }
+    return features;
+  }
+
+  async dispose(): Promise<void> {
+    const s = this.session;
+    this.session = undefined;
+    await s?.release();
+  }
+}
+
+/** Arguments of {@link createFrozenForwardEngine}. */
+export interface CreateEngineArgs {
+  /** The frozen prefix (compiled for ONNX Runtime, serialised for the worker pool). */
+  prefix: tf.LayersModel;
+  outputShapes: number[][];
+  preprocessing: Preprocessing;
+  inputSize: [number, number];
+  /** tfjs backend of the tfjs engines. */
+  backend: BackendName;
+  /** Worker threads of the tfjs-wasm pool; 0: no pool. */
+  workers: number;
+  batchSize?: number;
+  /** Threads already started for the pool (the caller terminates them). */
+  threads?: Worker[];
+  /** Engines to try, in order; the first that can run the prefix is used. */
+  candidates: InferenceEngineName[];
+  /** Intra-op threads of ONNX Runtime; default {@link DEFAULT_ORT_THREADS}. */
+  ortThreads?: number;
+  /** Compiled-graph cache and the key of this prefix (fingerprint + cut + input shape). */
+  graphs?: { cache: CompiledGraphCache; key: string };
+  log?: (line: string) => void;
+}
+
+/** The engine that ran, and why the ones before it did not. */
+export interface CreatedEngine {
+  engine: FrozenForwardEngine;
+  fallbacks: { engine: InferenceEngineName; reason: string }[];
+}
+
+/**
+ * Creates the first engine of `candidates` that can run the prefix, logging why each earlier one
+ * could not (ONNX Runtime missing, a layer the ONNX compiler does not translate, no wasm backend).
+ * Nothing falls back silently, and nothing runs a graph that was not compiled completely.
+ * @throws the last engine's error when none can run it.
+ */
+export async function createFrozenForwardEngine(a: CreateEngineArgs): Promise<CreatedEngine> {
+  const log = a.log ?? (() => undefined);
+  const fallbacks: CreatedEngine['fallbacks'] = [];
+  let lastError: unknown;
+  for (const [i, name] of a.candidates.entries()) {
+    try {
+      const engine = await createOne(name, a, log);
+      return { engine, fallbacks };
+    } catch (err) {
+      lastError = err;
+      const reason = (err as Error).message ?? String(err);
+      fallbacks.push({ engine: name, reason });
+      const nextName = a.candidates[i + 1];
+      log(
+        nextName
+          ? `frozen prefix: ${name} cannot run it (${reason}); falling back to ${nextName}`
+          : `frozen prefix: ${name} cannot run it (${reason})`,
+      );
+    }
+  }
+  throw lastError ?? new Error('no inference engine to try');
+}
+
+async function createOne(
+  name: InferenceEngineName,
+  a: CreateEngineArgs,
+  log: (line: string) => void,
+): Promise<FrozenForwardEngine> {
+  const common = {
+    outputShapes: a.outputShapes,
+    preprocessing: a.preprocessing,
+    inputSize: a.inputSize,
+    batchSize: a.batchSize,
+  };
+  if (name === 'onnxruntime') {
+    const ort = await loadOnnxRuntime();
+    if ('error' in ort) throw new Error(`onnxruntime-node does not load: ${ort.error}`);
+    const compile = () => compileToOnnx(a.prefix);
+    const t0 = performance.now();
+    const { compiled, hit } = a.graphs
+      ? await a.graphs.cache.getOrCompile(a.graphs.key, compile)
+      : { compiled: compile(), hit: 'miss' as const };
+    if (hit === 'miss') {
+      const s = compiled.stats;
+      log(
+        `frozen prefix: compiled to ONNX in ${((performance.now() - t0) / 1000).toFixed(2)} s ` +
+          `(${s.nodes} nodes, ${s.foldedBatchNorms} BatchNorms folded, ${(compiled.bytes.byteLength / 1e6).toFixed(1)} MB)`,
+      );
+    } else log(`frozen prefix: compiled ONNX graph from the ${hit} cache`);
+    return OnnxRuntimeForward.create({ ...common, compiled, threads: a.ortThreads });
+  }
+  const tfArgs: FrozenForwardArgs = {
+    ...common,
+    artifacts: await modelToArtifacts(a.prefix),
+    backend: a.backend,
+  };
+  if (name === 'tfjs-wasm') {
+    if (a.workers <= 0)
+      throw new Error('the tfjs-wasm pool needs at least one worker (workers is 0)');
+    // The pool runs wasm, or the backend a spec forced (cpu); tfjs-node needs no pool.
+    if (a.backend === 'tensorflow') throw new Error('tfjs-node runs in-process, not in a pool');
+    if (a.backend === 'wasm' && !(await detectBackends()).wasm) {
+      throw new Error('the tfjs wasm backend is not available');
+    }
+    return WorkerPoolForward.create({ ...tfArgs, workers: a.workers, threads: a.threads });
+  }
+  return new InProcessForward(tfArgs);
+}
+
+/**
+ * Engines to try for a run, best first. A spec that forces an engine gets only that one (an error
+ * when it cannot run the prefix); a spec that forces a tfjs inference backend gets the tfjs engines
+ * on it; otherwise ONNX Runtime, then the tfjs-wasm pool (when there are workers), then tfjs.
+ */
+export function engineCandidates(a: {
+  forced?: InferenceEngineName;
+  forcedBackend?: BackendName;
+  backend: BackendName;
+  workers: number;
+}): InferenceEngineName[] {
+  if (a.forced) return [a.forced];
+  const tfjs: InferenceEngineName[] =
+    a.workers > 0 && a.backend !== 'tensorflow' ? ['tfjs-wasm', 'tfjs'] : ['tfjs'];
+  return a.forcedBackend ? tfjs : ['onnxruntime', ...tfjs];
+}
+
+/**
+ * What a frozen prefix computes, apart from its weights: the layer classes, configurations and
+ * connections (not the model's own name, which tfjs numbers per process). Cache keys need it: two
+ * prefixes can share layer names and differ (a head's `head_pool` is average or max pooling).
+ */
+export function prefixSignature(prefix: tf.LayersModel): string {
+  const config = prefix.getConfig() as { layers?: unknown };
+  return sha256(canonicalJson(config.layers ?? []));
 }

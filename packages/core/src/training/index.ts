@@ -16,9 +16,18 @@ export {
   type Features,
 } from './featureCache.js';
 export {
+  createFrozenForwardEngine,
+  engineCandidates,
+  INFERENCE_ENGINES,
   InProcessForward,
+  OnnxRuntimeForward,
   WorkerPoolForward,
+  type CreatedEngine,
+  type CreateEngineArgs,
+  type EngineDescription,
   type FrozenForwardEngine,
   type FrozenForwardArgs,
+  type InferenceEngineName,
+  type OnnxForwardArgs,
 } from './frozenForward.js';
 export { buildLineageRecord, type BuildLineageRecordArgs } from './lineage.js';

@@ -3,6 +3,7 @@ import type { Backbone } from '../backbones/types.js';
 import type { DatasetSplit } from '../data/types.js';
 import type { ExportedFile } from '../export/index.js';
 import { LINEAGE_SCHEMA_VERSION, type LineageRecord } from '../lineage/index.js';
+import { onnxRuntimeVersion } from '../onnx/runtime.js';
 import type { SurgerySpec } from '../surgery/spec.js';
 import type { TrainSpec } from './spec.js';
 import type { TrainResult } from './train.js';
@@ -76,6 +77,15 @@ export async function buildLineageRecord(a: BuildLineageRecordArgs): Promise<Lin
         boundary: p.boundary,
         backends: p.backends,
         featureCache: p.engine || p.featureCache.hit ? p.featureCache : null,
+        engine: p.engine
+          ? {
+              name: p.engine.engine,
+              backend: p.engine.backend,
+              workers: p.engine.workers,
+              threads: p.engine.threads,
+              fallbacks: p.engineFallbacks,
+            }
+          : null,
       })),
       batchSize: train.batchSize ?? 32,
       seed: train.seed ?? 42,
@@ -87,7 +97,12 @@ export async function buildLineageRecord(a: BuildLineageRecordArgs): Promise<Lin
       backends: { inference: first.backends.inference, training: last.backends.training },
       engineWorkers: first.engine?.workers ?? 0,
       featureCache: first.engine || first.featureCache.hit ? first.featureCache : null,
-      libraries: await libraryVersions(),
+      libraries: {
+        ...(await libraryVersions()),
+        ...(result.phases.some((p) => p.engine?.engine === 'onnxruntime')
+          ? { 'onnxruntime-node': (await onnxRuntimeVersion()) ?? 'unknown' }
+          : {}),
+      },
     },
     data: {
       datasetId: a.datasetId ?? data.contentHash,

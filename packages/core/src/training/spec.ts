@@ -1,5 +1,8 @@
 import type { BackendName } from '../backend.js';
 
+/** Engines that can run a frozen prefix (see `INFERENCE_ENGINES` in frozenForward.ts). */
+export type InferenceEngineName = 'onnxruntime' | 'tfjs-wasm' | 'tfjs';
+
 /** Optimisers Graft trains with. */
 export type OptimizerName = 'adam' | 'sgd' | 'rmsprop';
 
@@ -50,9 +53,17 @@ export interface TrainSpec {
   augmentation?: AugmentationSpec;
   /** Where the work runs; defaults chosen by {@link planBackends}. */
   engine?: {
-    /** Worker threads for the frozen forward pass; default: one per core; 0 runs it in-process. */
+    /**
+     * Force the engine of the frozen prefix: `onnxruntime`, `tfjs-wasm` (worker pool) or `tfjs`
+     * (in-process, active backend). The run fails if it cannot run the prefix. Default: the first
+     * that can, in that order (a layer the ONNX compiler does not translate falls back, logged).
+     */
+    inference?: InferenceEngineName;
+    /** Intra-op threads of ONNX Runtime; default 2. */
+    onnxThreads?: number;
+    /** Worker threads of the tfjs frozen forward pool; default: one per core; 0: no pool. */
     workers?: number;
-    /** Force the inference backend of the frozen prefix. */
+    /** Force the tfjs inference backend of the frozen prefix (and so a tfjs engine). */
     inferenceBackend?: BackendName;
     /** Force the training backend of the trainable suffix. */
     trainingBackend?: BackendName;

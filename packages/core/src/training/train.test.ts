@@ -276,7 +276,7 @@ describe('trainTransferModel', () => {
 });
 
 describe('backend routing', () => {
-  it('routes a trainable part that wasm cannot train (depthwise convolutions) to cpu, and says so', async () => {
+  it('trains a trainable part with depthwise convolutions on wasm (Graft registers their gradients), BN statistics frozen', async () => {
     const mobilenet = await loadBackbone({ source: 'mobilenet_v2' });
     const lines: string[] = [];
     const r = await trainTransferModel({
@@ -290,14 +290,30 @@ describe('backend routing', () => {
       train: { mode: 'fine-tuning', epochs: 1, fineTune: { epochs: 1 }, engine: { workers: 0 } },
       log: (l) => lines.push(l),
     });
-    r.model.dispose();
-    expect(r.phases.map((p) => p.backends)).toEqual([
-      { inference: 'wasm', training: 'wasm' },
-      { inference: 'wasm', training: 'cpu' },
-    ]);
-    expect(lines.join('\n')).toMatch(
-      /wasm cannot train through DepthwiseConv2D \('block_16_depthwise'\); the trainable part is routed to cpu/,
-    );
+    try {
+      expect(r.phases[1]!.trainableLayers).toContain('block_16_depthwise');
+      expect(r.phases.map((p) => p.backends.training)).toEqual(['wasm', 'wasm']);
+      expect(lines.join('\n')).not.toMatch(/cannot train through/);
+      // The moving statistics of the unfrozen BatchNormalization layers did not move.
+      const original = tf.io.decodeWeights(
+        mobilenet.artifacts.weightData,
+        mobilenet.artifacts.weightSpecs,
+      );
+      const bn = r.model.getLayer('block_16_depthwise_BN').getWeights();
+      expect(Array.from(bn[2]!.dataSync())).toEqual(
+        Array.from(original['block_16_depthwise_BN/moving_mean']!.dataSync()),
+      );
+      expect(Array.from(bn[3]!.dataSync())).toEqual(
+        Array.from(original['block_16_depthwise_BN/moving_variance']!.dataSync()),
+      );
+      // ...while the depthwise kernel trained (on wasm).
+      const k = r.model.getLayer('block_16_depthwise').getWeights()[0]!;
+      const moved = tf.max(tf.abs(tf.sub(k, original['block_16_depthwise/depthwise_kernel']!)));
+      expect(moved.dataSync()[0]).toBeGreaterThan(0);
+      tf.dispose([moved, ...Object.values(original)]);
+    } finally {
+      r.model.dispose();
+    }
   });
 });
 
@@ -322,7 +338,13 @@ describe('frozen forward engines', () => {
       expect(b.count).toBe(data.validation.count);
       expect(Array.from(b.blocks[0]!.data)).toEqual(Array.from(a.blocks[0]!.data));
       expect(progress.at(-1)).toBe(data.validation.count);
-      expect(pool.description).toEqual({ kind: 'worker-pool', backend: 'cpu', workers: 2 });
+      expect(pool.description).toEqual({
+        engine: 'tfjs-wasm',
+        kind: 'worker-pool',
+        backend: 'cpu',
+        workers: 2,
+        threads: 0,
+      });
     } finally {
       await pool.dispose();
       await local.dispose();

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { cpus } from 'node:os';
 import type { Worker } from 'node:worker_threads';
-import { planBackends, untrainableLayerClasses, useBackend, type BackendName } from '../backend.js';
+import { planBackends, useBackend, type BackendName } from '../backend.js';
+import { missingGradientKernels } from '../kernels/trainability.js';
 import { canonicalJson, fingerprintArtifacts, modelToArtifacts } from '../backbones/artifacts.js';
 import type { Backbone } from '../backbones/types.js';
 import { augmentBatch } from '../data/augment.js';
@@ -22,12 +23,17 @@ import type { SurgerySpec } from '../surgery/spec.js';
 import { sha256Chunks } from '../util/hash.js';
 import { MemoryFeatureCache, type FeatureCache, type Features } from './featureCache.js';
 import { fitPhase, predictAll, type EpochMetrics, type TrainProgress } from './fit.js';
+import { compiledGraphCache, CompiledGraphCache } from '../onnx/cache.js';
 import {
   allocateFeatures,
-  InProcessForward,
-  WorkerPoolForward,
+  createFrozenForwardEngine,
+  engineCandidates,
+  prefixSignature,
   spawnForwardThreads,
+  type CreatedEngine,
+  type EngineDescription,
   type FrozenForwardEngine,
+  type InferenceEngineName,
 } from './frozenForward.js';
 import { DEFAULT_FINE_TUNE_LR, type TrainSpec } from './spec.js';
 import { validateTrainSpec } from './validate.js';
@@ -63,8 +69,12 @@ export interface PhaseReport {
   /** Where the phase split the model, and whether the frozen prefix's outputs came from the cache. */
   boundary: string[];
   featureCache: { key: string; hit: boolean };
-  backends: { inference: BackendName; training: BackendName };
-  engine: FrozenForwardEngine['description'] | null;
+  /** `inference`: what computed the features (`onnxruntime` or a tfjs backend); on a cache hit, the first engine planned. */
+  backends: { inference: BackendName | 'onnxruntime'; training: BackendName };
+  /** The engine that computed the frozen prefix's features; null when nothing ran (cache hit, empty prefix). */
+  engine: EngineDescription | null;
+  /** Engines tried before `engine`, and why each could not run the prefix. */
+  engineFallbacks: CreatedEngine['fallbacks'];
   featureSeconds: number;
   trainSeconds: number;
 }
@@ -118,10 +128,16 @@ export async function trainTransferModel(args: TrainTransferArgs): Promise<Train
   const plan = await planBackends();
   const inferenceBackend = train.engine?.inferenceBackend ?? plan.inference;
   const workers = train.engine?.workers ?? cpus().length;
+  const candidates = engineCandidates({
+    forced: train.engine?.inference,
+    forcedBackend: train.engine?.inferenceBackend,
+    backend: inferenceBackend,
+    workers,
+  });
 
-  // Threads for the frozen pass start now: they import tfjs while surgery runs here.
-  const threads =
-    workers > 0 && inferenceBackend !== 'tensorflow' ? spawnForwardThreads(workers) : undefined;
+  // When the tfjs-wasm pool is the first choice, its threads start now: they import tfjs while
+  // surgery runs here (a pool reached by falling back starts its own).
+  const threads = candidates[0] === 'tfjs-wasm' ? spawnForwardThreads(workers) : undefined;
   try {
     return await trainPlanned(args, {
       seed,
@@ -133,6 +149,12 @@ export async function trainTransferModel(args: TrainTransferArgs): Promise<Train
       log,
       cache,
       classes,
+      engines: {
+        candidates,
+        ortThreads: train.engine?.onnxThreads,
+        graphs: compiledGraphCache(cache.graphDir),
+        log,
+      },
     });
   } finally {
     await Promise.all((threads ?? []).map((t) => t.terminate()));
@@ -149,12 +171,23 @@ interface Planned {
   log: (line: string) => void;
   cache: FeatureCache;
   classes: string[];
+  engines: EngineContext;
+}
+
+/** How frozen-prefix engines are chosen, and which one ran last. */
+interface EngineContext {
+  candidates: InferenceEngineName[];
+  ortThreads: number | undefined;
+  graphs: CompiledGraphCache;
+  log: (line: string) => void;
+  used?: CreatedEngine & { description: EngineDescription };
 }
 
 async function trainPlanned(args: TrainTransferArgs, p: Planned): Promise<TrainResult> {
   const started = Date.now();
   const { backbone, data, train } = args;
   const { seed, batchSize, plan, inferenceBackend, workers, threads, log, cache, classes } = p;
+  const engines = p.engines;
   // Build on the training backend so weights start where they will train.
   await useBackend(train.engine?.trainingBackend ?? plan.training);
   const surgery = await applySurgery({
@@ -202,6 +235,7 @@ async function trainPlanned(args: TrainTransferArgs, p: Planned): Promise<TrainR
       const split = splitAtFreezeBoundary(model);
       lastSplit = split;
       const state = describe(model, new Set(surgery.headLayers));
+      engines.used = undefined;
 
       // 1. Frozen prefix: once per image, cached.
       const tf0 = Date.now();
@@ -214,6 +248,8 @@ async function trainPlanned(args: TrainTransferArgs, p: Planned): Promise<TrainR
           cutAt,
           prefix: split.prefixLayers,
           boundary: split.boundary,
+          // layer names alone do not tell avg from max head pooling
+          ...(split.prefix && { topology: prefixSignature(split.prefix) }),
         }),
       ]);
       // The three splits go through the engine in one pass (workers stay busy to the end);
@@ -240,6 +276,7 @@ async function trainPlanned(args: TrainTransferArgs, p: Planned): Promise<TrainR
             workers,
             batchSize,
             threads,
+            engines,
           );
           const t = Date.now();
           const label = `${ph.name}:${missing.map((p) => p.name).join('+')}`;
@@ -285,14 +322,17 @@ async function trainPlanned(args: TrainTransferArgs, p: Planned): Promise<TrainR
       const featureSeconds = (Date.now() - tf0) / 1000;
 
       // 2. Trainable suffix, on a backend that can train it.
-      const blocked = untrainableLayerClasses(plan.training);
-      const blocker = split.suffix.layers.find((l) => blocked.has(l.getClassName()));
+      // A layer blocks the training backend only if a gradient kernel it needs is missing there
+      // (with Graft's kernels registered, wasm trains convolutions, depthwise included).
+      const blocker = split.suffix.layers
+        .map((l) => ({ l, missing: missingGradientKernels(l.getClassName(), plan.training) }))
+        .find((b) => b.missing.length > 0);
       const trainingBackend =
         train.engine?.trainingBackend ?? (blocker ? plan.fallbackTraining : plan.training);
       if (blocker && !train.engine?.trainingBackend) {
         log(
-          `phase ${ph.name}: ${plan.training} cannot train through ${blocker.getClassName()} ('${blocker.name}'); ` +
-            `the trainable part is routed to ${trainingBackend}`,
+          `phase ${ph.name}: ${plan.training} cannot train through ${blocker.l.getClassName()} ('${blocker.l.name}'; ` +
+            `no ${blocker.missing.join(', ')} kernel); the trainable part is routed to ${trainingBackend}`,
         );
       }
       await useBackend(trainingBackend);
@@ -336,6 +376,7 @@ async function trainPlanned(args: TrainTransferArgs, p: Planned): Promise<TrainR
                 workers,
                 batchSize,
                 threads,
+                engines,
               );
               try {
                 return await e.run({ set: augmented });
@@ -360,8 +401,14 @@ async function trainPlanned(args: TrainTransferArgs, p: Planned): Promise<TrainR
         trainableParams: state.trainableParams,
         boundary: split.boundary,
         featureCache: { key: trainF.key, hit },
-        backends: { inference: inferenceBackend, training: trainingBackend },
-        engine: split.prefix ? engineDescription(inferenceBackend, workers) : null,
+        backends: {
+          inference:
+            usedEngine(engines)?.description.backend ??
+            (engines.candidates[0] === 'onnxruntime' ? 'onnxruntime' : inferenceBackend),
+          training: trainingBackend,
+        },
+        engine: usedEngine(engines)?.description ?? null,
+        engineFallbacks: usedEngine(engines)?.fallbacks ?? [],
         featureSeconds,
         trainSeconds: (Date.now() - tt0) / 1000,
       });
@@ -407,15 +454,12 @@ async function trainPlanned(args: TrainTransferArgs, p: Planned): Promise<TrainR
   }
 }
 
-function engineDescription(
-  backend: BackendName,
-  workers: number,
-): FrozenForwardEngine['description'] {
-  return workers > 0 && backend !== 'tensorflow'
-    ? { kind: 'worker-pool', backend, workers }
-    : { kind: 'in-process', backend, workers: 0 };
+/** The engine the last {@link createEngine} created (TypeScript cannot see it set through the call). */
+function usedEngine(ctx: EngineContext): EngineContext['used'] {
+  return ctx.used;
 }
 
+/** Creates the frozen-prefix engine (see {@link createFrozenForwardEngine}) and notes it in `ctx.used`. */
 async function createEngine(
   split: SplitModel,
   backbone: Backbone,
@@ -424,20 +468,32 @@ async function createEngine(
   workers: number,
   batchSize: number,
   threads: Worker[] | undefined,
+  ctx: EngineContext,
 ): Promise<FrozenForwardEngine> {
-  const prefix = split.prefix!;
-  const common = {
-    artifacts: await modelToArtifacts(prefix),
+  const created = await createFrozenForwardEngine({
+    prefix: split.prefix!,
     outputShapes: split.boundaryShapes,
     preprocessing: backbone.preprocessing,
-    inputSize: [inputShape[0], inputShape[1]] as [number, number],
+    inputSize: [inputShape[0], inputShape[1]],
     backend,
+    workers,
     batchSize,
-  };
-  // tfjs-node is multi-threaded natively: no need for a pool.
-  if (workers > 0 && backend !== 'tensorflow')
-    return WorkerPoolForward.create({ ...common, workers, threads });
-  return new InProcessForward(common);
+    threads,
+    candidates: ctx.candidates,
+    ortThreads: ctx.ortThreads,
+    graphs: {
+      cache: ctx.graphs,
+      key: CompiledGraphCache.key({
+        topologySha256: backbone.fingerprint.topologySha256,
+        weightsSha256: backbone.fingerprint.weightsSha256,
+        cut: { boundary: split.boundary, topology: prefixSignature(split.prefix!) },
+        inputShape,
+      }),
+    },
+    log: ctx.log,
+  });
+  ctx.used = { ...created, description: created.engine.description };
+  return created.engine;
 }
 
 interface FeatureResult {

@@ -67,6 +67,29 @@ export function validateTrainSpec(train: TrainSpec, surgery: SurgerySpec): void 
       'train.engine.workers',
     );
   }
+  const engines = ['onnxruntime', 'tfjs-wasm', 'tfjs'];
+  if (engine.inference !== undefined && !engines.includes(engine.inference)) {
+    throw new InvalidSpecError(
+      `train.engine.inference must be one of ${engines.join(', ')}, got '${String(engine.inference)}'`,
+      'train.engine.inference',
+    );
+  }
+  if (engine.inference && engine.inference !== 'tfjs' && engine.inferenceBackend) {
+    throw new InvalidSpecError(
+      `train.engine.inferenceBackend '${engine.inferenceBackend}' applies to the tfjs engines; ` +
+        `it contradicts train.engine.inference '${engine.inference}'`,
+      'train.engine.inferenceBackend',
+    );
+  }
+  if (
+    engine.onnxThreads !== undefined &&
+    (!Number.isInteger(engine.onnxThreads) || engine.onnxThreads < 1)
+  ) {
+    throw new InvalidSpecError(
+      'train.engine.onnxThreads must be a positive integer',
+      'train.engine.onnxThreads',
+    );
+  }
   for (const [b, field] of [
     [engine.inferenceBackend, 'train.engine.inferenceBackend'],
     [engine.trainingBackend, 'train.engine.trainingBackend'],

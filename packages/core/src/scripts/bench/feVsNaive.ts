@@ -1,5 +1,6 @@
 /**
- * Feature extraction, planned (frozen prefix once on the worker pool, then only the head trains)
+ * Feature extraction, planned (frozen prefix once on the fastest engine that can run it —
+ * ONNX Runtime here — then only the head trains)
  * against naive (the whole surgery model with a frozen backbone given to tfjs `compile` + `fit`),
  * on the same images; then the planned run again with its features already cached.
  */
@@ -40,7 +41,7 @@ interface PlannedRun {
   featureSeconds: number;
   trainSeconds: number;
   hit: boolean;
-  backends: { inference: BackendName; training: BackendName };
+  backends: { inference: BackendName | 'onnxruntime'; training: BackendName };
   engine: string;
   trainAccuracy: number;
   testAccuracy: number;
@@ -73,7 +74,9 @@ async function planned(
     trainSeconds: phase.trainSeconds,
     hit: phase.featureCache.hit,
     backends: phase.backends,
-    engine: e ? `${e.kind}:${e.backend}${e.kind === 'worker-pool' ? `x${e.workers}` : ''}` : 'none',
+    engine: e
+      ? `${e.engine}:${e.backend}${e.workers ? `x${e.workers}` : ''}${e.threads ? `/${e.threads} threads` : ''}`
+      : 'none',
     trainAccuracy: last?.accuracy ?? NaN,
     testAccuracy: result.evaluation.accuracy,
   };

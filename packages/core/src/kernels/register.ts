@@ -1,0 +1,122 @@
+import * as tf from '@tensorflow/tfjs';
+import { fusedBatchNormGradConfig } from './batchNormGrad.js';
+import {
+  conv2dBackpropFilterByConv,
+  type Conv2DBackpropFilterAttrs,
+} from './conv2dBackpropFilter.js';
+import { conv2dBackpropInputByConv, type Conv2DBackpropInputAttrs } from './conv2dBackpropInput.js';
+import {
+  depthwiseBackpropFilterByOps,
+  depthwiseBackpropInputByConv,
+  type DepthwiseBackpropFilterAttrs,
+  type DepthwiseBackpropInputAttrs,
+} from './depthwiseBackprop.js';
+
+type Tensors = Record<string, tf.Tensor4D>;
+
+/** Graft's gradient kernels: what each computes with, and on which backends it replaces tfjs'. */
+export const trainingKernels: readonly {
+  kernelName: string;
+  /** Backends it is registered on (where tfjs lacks the kernel or its kernel is much slower). */
+  backends: readonly string[];
+  run: (inputs: Tensors, attrs: unknown) => tf.Tensor4D;
+}[] = [
+  {
+    kernelName: 'Conv2DBackpropFilter',
+    backends: ['wasm', 'cpu'],
+    run: (i, a) => conv2dBackpropFilterByConv(i.x!, i.dy!, a as Conv2DBackpropFilterAttrs),
+  },
+  {
+    kernelName: 'Conv2DBackpropInput',
+    // cpu's own loop is faster than a cpu convolution of the zero-inserted dy: kept there.
+    backends: ['wasm'],
+    run: (i, a) => conv2dBackpropInputByConv(i.dy!, i.filter!, a as Conv2DBackpropInputAttrs),
+  },
+  {
+    kernelName: 'DepthwiseConv2dNativeBackpropFilter',
+    // One depthwise convolution: 2-4x faster than cpu's own loops too (see the kernels bench).
+    backends: ['wasm', 'cpu'],
+    run: (i, a) => depthwiseBackpropFilterByOps(i.x!, i.dy!, a as DepthwiseBackpropFilterAttrs),
+  },
+  {
+    kernelName: 'DepthwiseConv2dNativeBackpropInput',
+    // cpu's own loop is faster than a cpu depthwise convolution of the zero-inserted dy: kept there.
+    backends: ['wasm'],
+    run: (i, a) => depthwiseBackpropInputByConv(i.dy!, i.filter!, a as DepthwiseBackpropInputAttrs),
+  },
+];
+
+const originals = new Map<string, tf.KernelConfig>();
+
+/**
+ * The kernel tfjs itself registered for `kernelName` on `backend` before Graft replaced it
+ * (undefined where tfjs has none, e.g. depthwise gradients on wasm). For tests and benches.
+ */
+export function originalKernel(kernelName: string, backend: string): tf.KernelConfig | undefined {
+  registerTrainingKernels();
+  const ours = trainingKernels.some(
+    (k) => k.kernelName === kernelName && k.backends.includes(backend),
+  );
+  return ours ? originals.get(`${kernelName}|${backend}`) : tf.getKernel(kernelName, backend);
+}
+
+let registered = false;
+let originalBatchNormGrad: tf.GradConfig | undefined;
+
+/** tfjs' own FusedBatchNorm gradient, which {@link registerTrainingKernels} replaces (for tests). */
+export function originalFusedBatchNormGrad(): tf.GradConfig | undefined {
+  registerTrainingKernels();
+  return originalBatchNormGrad;
+}
+
+/**
+ * Registers Graft's gradient kernels ({@link trainingKernels}): lowered to forward convolutions,
+ * strided slices and matrix products, which wasm runs with XNNPACK, they fill the gradients the
+ * wasm backend lacks and replace the cpu backend's naive loops (~9 M multiply-adds/s). tfjs'
+ * originals stay reachable through {@link originalKernel}. Also replaces tfjs' FusedBatchNorm
+ * gradient with {@link fusedBatchNormGradConfig} (same function, no full-size Tile). Idempotent.
+ */
+export function registerTrainingKernels(): void {
+  if (registered) return;
+  registered = true;
+  originalBatchNormGrad = tf.getGradient('FusedBatchNorm');
+  tf.registerGradient(fusedBatchNormGradConfig);
+  for (const k of trainingKernels) {
+    for (const backendName of k.backends) {
+      const original = tf.getKernel(k.kernelName, backendName);
+      if (original) {
+        originals.set(`${k.kernelName}|${backendName}`, original);
+        tf.unregisterKernel(k.kernelName, backendName);
+      }
+      tf.registerKernel({
+        kernelName: k.kernelName,
+        backendName,
+        kernelFunc: ({ inputs, attrs }) => k.run(inputs as Tensors, attrs),
+      });
+    }
+  }
+}
+
+/**
+ * Runs `fn` with tfjs' own gradient kernels registered on `backend` instead of Graft's (where
+ * tfjs has one), then restores Graft's. For benches that compare against the state before.
+ */
+export async function withOriginalKernels<T>(backend: string, fn: () => Promise<T>): Promise<T> {
+  registerTrainingKernels();
+  const swapped = trainingKernels.filter(
+    (k) => k.backends.includes(backend) && originals.has(`${k.kernelName}|${backend}`),
+  );
+  const ours = swapped.map((k) => tf.getKernel(k.kernelName, backend)!);
+  for (const k of swapped) {
+    tf.unregisterKernel(k.kernelName, backend);
+    tf.registerKernel(originals.get(`${k.kernelName}|${backend}`)!);
+  }
+  try {
+    return await fn();
+  } finally {
+    for (const [i, k] of swapped.entries()) {
+      tf.unregisterKernel(k.kernelName, backend);
+      tf.registerKernel(ours[i]!);
+    }
+  }
+}
