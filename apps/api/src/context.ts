@@ -12,6 +12,8 @@ export interface GraphQLContext {
   store: ObjectStore;
   queue: TrainQueue;
   logger: Logger;
+  /** The HTTP request's id (`x-request-id`); the queued job carries it to the worker's logs. */
+  requestId?: string;
   /**
    * The API key the request came with (HTTP `Authorization: Bearer <key>`, or the graphql-ws
    * `authorization` connection parameter); `null` without one. Check roles with

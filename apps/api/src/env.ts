@@ -53,12 +53,17 @@ export interface QueueConfig {
   /** Seconds before the first retry; doubled for each further retry. */
   retryDelaySeconds: number;
   /**
-   * Seconds a job may stay active before pg-boss considers its worker dead and retries it.
-   * Training runs take minutes to hours, so this is long; a crashed worker's job waits this long.
+   * Seconds a job may stay active at most (pg-boss then retries it): a bound on a run's length.
+   * A dead worker is noticed much sooner, by its missing heartbeat (`stallSeconds`).
    */
   expireInSeconds: number;
   /** How often an idle worker polls for jobs. */
   pollingIntervalSeconds: number;
+  /**
+   * A running run whose worker wrote no heartbeat for this many seconds is taken to have lost
+   * its worker: its job is failed, so pg-boss retries it on another worker.
+   */
+  stallSeconds: number;
 }
 
 // --- auth & limits (query limits of every GraphQL operation) ---
@@ -139,6 +144,8 @@ const envSchema = z.object({
   // pg-boss 10 requires expiry below 24 h.
   GRAFT_JOB_EXPIRE_SECONDS: positiveInt.max(24 * 3600 - 1).default(4 * 3600),
   GRAFT_QUEUE_POLL_SECONDS: z.coerce.number().min(0.5).default(2),
+  // A running run whose worker wrote no heartbeat for this long is failed and retried elsewhere.
+  GRAFT_RUN_STALL_SECONDS: z.coerce.number().min(2).default(120),
 
   // --- auth & limits ---
   GRAFT_MAX_QUERY_DEPTH: positiveInt.default(12),
@@ -236,6 +243,7 @@ export function loadConfig(
       retryDelaySeconds: e.GRAFT_JOB_RETRY_DELAY_SECONDS,
       expireInSeconds: e.GRAFT_JOB_EXPIRE_SECONDS,
       pollingIntervalSeconds: e.GRAFT_QUEUE_POLL_SECONDS,
+      stallSeconds: e.GRAFT_RUN_STALL_SECONDS,
     },
     queryLimits: {
       maxDepth: e.GRAFT_MAX_QUERY_DEPTH,

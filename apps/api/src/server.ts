@@ -18,6 +18,8 @@ import type { GraphQLContext } from './context.js';
 import { createDatabase, type Database, type Db } from './db/index.js';
 import { loadConfig, type AppConfig } from './env.js';
 import { createFormatError } from './errors/index.js';
+import { createMetrics } from './observability/metrics.js';
+import { requestIds } from './observability/requestId.js';
 import { createLogger, type Logger } from './logger.js';
 import { createQueue, type TrainQueue } from './queue/index.js';
 import { buildGraphQLSchema } from './schema.js';
@@ -131,6 +133,14 @@ export async function createServer(options: CreateServerOptions = {}): Promise<G
     };
     const app = express();
     app.disable('x-powered-by');
+    // --- observability: request ids, latency histogram, /metrics ---
+    const metrics = createMetrics({ db: database.db, queue, logger });
+    app.use(requestIds(logger));
+    app.use(metrics.httpTimer);
+    app.get('/metrics', async (_req, res) => {
+      res.set('content-type', metrics.registry.contentType);
+      res.send(await metrics.registry.metrics());
+    });
     const httpServer = http.createServer(app);
 
     // Upgrades routed by hand (noServer) so that the WebSocket server does not re-emit the
@@ -226,6 +236,8 @@ export async function createServer(options: CreateServerOptions = {}): Promise<G
         // auth: an invalid or revoked key is refused (401) rather than treated as anonymous.
         context: async ({ req }) => ({
           ...context,
+          requestId: req.requestId,
+          logger: req.requestId ? logger.child({ requestId: req.requestId }) : logger,
           auth: await identify(database.db, req.headers.authorization),
         }),
       }),

@@ -67,6 +67,8 @@ function benches(s: Seeded) {
   const runId = s.runIds[Math.floor(s.runIds.length / 2)]!;
   const compareIds = s.runIds.slice(100, 104);
   return [
+    // The stack's floor: Express + Apollo + type-graphql + auth for the smallest query there is.
+    { bench: 'floor-typename', body: { query: '{ __typename }' } },
     { bench: 'runs-first-50', body: RUNS_QUERY(50) },
     {
       bench: 'run-with-epochs',

@@ -23,12 +23,10 @@ export function uploadRoute(deps: {
       auth = null;
     }
     if (!auth) {
-      res
-        .status(401)
-        .json({
-          code: 'UNAUTHENTICATED',
-          error: 'send a valid API key as `Authorization: Bearer <key>`',
-        });
+      res.status(401).json({
+        code: 'UNAUTHENTICATED',
+        error: 'send a valid API key as `Authorization: Bearer <key>`',
+      });
       return;
     }
     if (!roleAtLeast(auth.role, 'editor')) {
@@ -37,12 +35,10 @@ export function uploadRoute(deps: {
     }
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > deps.maxBytes) {
-      res
-        .status(413)
-        .json({
-          code: 'BAD_USER_INPUT',
-          error: `upload of ${declared} bytes is over the limit of ${deps.maxBytes}`,
-        });
+      res.status(413).json({
+        code: 'BAD_USER_INPUT',
+        error: `upload of ${declared} bytes is over the limit of ${deps.maxBytes}`,
+      });
       req.resume();
       return;
     }
@@ -51,12 +47,10 @@ export function uploadRoute(deps: {
       res.status(201).json(stored);
     } catch (err) {
       if (err instanceof ObjectSizeError) {
-        res
-          .status(413)
-          .json({
-            code: 'BAD_USER_INPUT',
-            error: `upload is over the limit of ${deps.maxBytes} bytes`,
-          });
+        res.status(413).json({
+          code: 'BAD_USER_INPUT',
+          error: `upload is over the limit of ${deps.maxBytes} bytes`,
+        });
         return;
       }
       deps.logger.error('upload failed', { error: err });

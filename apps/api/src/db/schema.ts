@@ -142,6 +142,8 @@ export const runs = pgTable(
       .default(sql`'{}'::text[]`),
     createdAt: createdAt(),
     startedAt: timestamp('started_at', { withTimezone: true }),
+    /** Written every few seconds by the worker executing the run; a stale one means it died. */
+    heartbeatAt: timestamp('heartbeat_at', { withTimezone: true }),
     finishedAt: timestamp('finished_at', { withTimezone: true }),
     /** How many times a worker picked the run up (pg-boss retries after crashes). */
     attempt: integer('attempt').notNull().default(0),

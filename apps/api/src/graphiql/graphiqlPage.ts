@@ -86,10 +86,23 @@ function renderPage(endpoint: string): string {
     <script>
       const config = ${config};
       const url = new URL(config.endpoint, location.href).toString();
-      const fetcher = GraphiQL.createFetcher({
-        url,
-        subscriptionUrl: url.replace(/^http/, 'ws'),
-      });
+      // Subscriptions go over graphql-ws, which has no headers: the key in the header editor
+      // travels as the \`authorization\` connection parameter (one socket per key).
+      const fetchers = new Map();
+      const fetcher = (params, opts) => {
+        const headers = (opts && opts.headers) || {};
+        const authorization = headers.Authorization || headers.authorization || '';
+        let f = fetchers.get(authorization);
+        if (!f) {
+          f = GraphiQL.createFetcher({
+            url,
+            subscriptionUrl: url.replace(/^http/, 'ws'),
+            wsConnectionParams: { authorization },
+          });
+          fetchers.set(authorization, f);
+        }
+        return f(params, opts);
+      };
       ReactDOM.createRoot(document.getElementById('graphiql')).render(
         React.createElement(GraphiQL, {
           fetcher,

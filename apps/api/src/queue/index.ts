@@ -13,6 +13,8 @@ export interface TrainRunJob {
   /** 0 on the first attempt, then 1, 2, ... after failures or expiries. */
   retryCount: number;
   retryLimit: number;
+  /** Id of the request that queued the run, for the worker's log lines. */
+  requestId?: string;
 }
 
 /** Runs one training job; throwing fails the attempt (retried while retries remain). */
@@ -35,9 +37,15 @@ export interface TrainQueue {
    * Queues a run. The job id is the run id, so queueing a run twice is a no-op.
    * @returns the job id, or `null` when the run was already queued.
    */
-  send(runId: string): Promise<string | null>;
+  send(runId: string, meta?: { requestId?: string }): Promise<string | null>;
   /** Starts taking jobs in this process, one at a time. @returns the worker id. */
   work(handler: TrainRunHandler): Promise<string>;
+  /**
+   * Fails the active job of a run whose worker stopped answering, so pg-boss retries it on
+   * another worker (`retry`), or gives up when no retries remain (`failed`). `not-active` when
+   * the job is not running any more (it finished, or another process already failed it).
+   */
+  failStalled(runId: string, reason: string): Promise<'retry' | 'failed' | 'not-active'>;
   /** Resolves when the queue's database answers. */
   ping(): Promise<void>;
   /** Stops polling, lets running jobs finish (see {@link StopQueueOptions}) and closes the pool. */
@@ -55,6 +63,7 @@ export interface CreateQueueOptions extends QueueConfig {
 
 interface TrainRunData {
   runId: string;
+  requestId?: string;
 }
 
 /**
@@ -99,8 +108,9 @@ export async function createQueue(options: CreateQueueOptions): Promise<TrainQue
 
   return {
     boss,
-    async send(runId) {
-      const jobId = await boss.send(TRAIN_RUN_QUEUE, { runId } satisfies TrainRunData, {
+    async send(runId, meta = {}) {
+      const data: TrainRunData = meta.requestId ? { runId, requestId: meta.requestId } : { runId };
+      const jobId = await boss.send(TRAIN_RUN_QUEUE, data, {
         id: runId,
       });
       // A worker in this process need not wait for its next poll.
@@ -122,12 +132,20 @@ export async function createQueue(options: CreateQueueOptions): Promise<TrainQue
               runId: job.data.runId,
               retryCount: job.retryCount,
               retryLimit: job.retryLimit,
+              ...(job.data.requestId ? { requestId: job.data.requestId } : {}),
             });
           }
         },
       );
       workerIds.push(id);
       return id;
+    },
+    async failStalled(runId, reason) {
+      const job = await boss.getJobById(TRAIN_RUN_QUEUE, runId);
+      if (job?.state !== 'active') return 'not-active';
+      await boss.fail(TRAIN_RUN_QUEUE, runId, { reason });
+      const after = await boss.getJobById(TRAIN_RUN_QUEUE, runId);
+      return after?.state === 'retry' ? 'retry' : 'failed';
     },
     async ping() {
       await boss.getDb().executeSql('select 1', []);

@@ -11,6 +11,7 @@ const queueConfig: QueueConfig = {
   retryDelaySeconds: 0,
   expireInSeconds: 3600,
   pollingIntervalSeconds: 0.5,
+  stallSeconds: 120,
 };
 
 function queueSuite(open: () => Promise<{ config: DatabaseConfig; cleanup(): Promise<void> }>) {

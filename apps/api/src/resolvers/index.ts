@@ -6,6 +6,7 @@ import { DatasetResolver } from './dataset.resolver.js';
 import { HealthResolver } from './health.resolver.js';
 import { ModelResolver, ModelVersionResolver } from './model.resolver.js';
 import { RunResolver } from './run.resolver.js';
+import { ViewerResolver } from './viewer.resolver.js';
 
 /** Every resolver class of the schema. */
 export const resolvers: BuildSchemaOptions['resolvers'] = [
@@ -15,4 +16,5 @@ export const resolvers: BuildSchemaOptions['resolvers'] = [
   RunResolver,
   ModelResolver,
   ModelVersionResolver,
+  ViewerResolver,
 ];

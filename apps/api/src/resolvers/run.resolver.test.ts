@@ -186,5 +186,64 @@ describe('runs over GraphQL', () => {
       `{ runs(orderBy: testAccuracy, first: 1, filter: { tag: "ci", status: succeeded }) { items { id } hasNextPage } }`,
     );
     expect(best.data!.runs.items.map((r) => r.id)).toEqual([id]);
+
+    // What a runs table shows: backbone and dataset names and who started the run.
+    const listed = await gql<{
+      runs: {
+        items: { backbone: { name: string }; dataset: { name: string }; startedBy: string }[];
+      };
+      me: { name: string; role: string };
+    }>(
+      `{ me { name role } runs(first: 5) { items { backbone { name } dataset { name } startedBy } } }`,
+    );
+    expect(listed.errors).toBeUndefined();
+    expect(listed.data!.me).toEqual({ name: 'maintainer', role: 'maintainer' });
+    expect(listed.data!.runs.items[0]).toEqual({
+      backbone: { name: 'lenet5-mnist04' },
+      dataset: { name: 'digits 5-6' },
+      startedBy: 'maintainer',
+    });
+  });
+
+  it('answers me with UNAUTHENTICATED without a key', async () => {
+    const res = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ me { name role } }' }),
+    });
+    const body = (await res.json()) as { errors?: { extensions?: { code?: string } }[] };
+    expect(body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('lets a maintainer create and revoke keys, and nobody else', async () => {
+    const created = await gql<{ createApiKey: { id: string; key: string; role: string } }>(
+      `mutation { createApiKey(name: "alice", role: "viewer") { id key role } }`,
+    );
+    expect(created.errors).toBeUndefined();
+    const { id, key } = created.data!.createApiKey;
+    const asAlice = (query: string) =>
+      fetch(`${server.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+        body: JSON.stringify({ query }),
+      }).then(
+        (r) =>
+          r.json() as Promise<{ data?: unknown; errors?: { extensions?: { code?: string } }[] }>,
+      );
+    expect((await asAlice('{ me { name role } }')).data).toEqual({
+      me: { name: 'alice', role: 'viewer' },
+    });
+    const refused = await asAlice(
+      'mutation { createApiKey(name: "eve", role: "maintainer") { key } }',
+    );
+    expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const bad = await gql(`mutation { createApiKey(name: "bob", role: "admin") { key } }`);
+    expect(bad.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect((await gql(`mutation($id: ID!) { revokeApiKey(id: $id) }`, { id })).data).toEqual({
+      revokeApiKey: true,
+    });
+    expect((await asAlice('{ me { name } }')).errors?.[0]?.extensions?.code).toBe(
+      'UNAUTHENTICATED',
+    );
   });
 });

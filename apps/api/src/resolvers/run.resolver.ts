@@ -25,6 +25,10 @@ import {
   startRun,
 } from '../services/run.service.js';
 import { GraphQLJSON } from 'graphql-scalars';
+import { loaders } from '../loaders.js';
+import { NotFoundError } from '../errors/index.js';
+import { Backbone } from '../types/backbone.type.js';
+import { Dataset } from '../types/dataset.type.js';
 import { RunFilter, RunOrder, StartRunInput } from '../types/run.input.js';
 import { Run, RunArtifact, RunEpoch, RunPage, RunProgress, RunStatus } from '../types/run.type.js';
 
@@ -76,6 +80,28 @@ export class RunResolver {
   @FieldResolver(() => String)
   log(@Root() run: Run, @Ctx() ctx: GraphQLContext): string | Promise<string> {
     return run.log !== undefined ? run.log : runColumn(ctx, run.id, 'log');
+  }
+
+  @FieldResolver(() => Backbone, { description: 'The backbone the run started from.' })
+  async backbone(@Root() run: Run, @Ctx() ctx: GraphQLContext): Promise<Backbone> {
+    const row = await loaders(ctx).backbone.load(run.backboneId);
+    if (!row) throw new NotFoundError('backbone', run.backboneId);
+    return row as unknown as Backbone;
+  }
+
+  @FieldResolver(() => Dataset, { description: 'The dataset the run trained on.' })
+  async dataset(@Root() run: Run, @Ctx() ctx: GraphQLContext): Promise<Dataset> {
+    const row = await loaders(ctx).dataset.load(run.datasetId);
+    if (!row) throw new NotFoundError('dataset', run.datasetId);
+    return row as unknown as Dataset;
+  }
+
+  @FieldResolver(() => String, {
+    nullable: true,
+    description: 'Name of the API key that started the run.',
+  })
+  startedBy(@Root() run: Run & { startedBy?: string | null }, @Ctx() ctx: GraphQLContext) {
+    return run.startedBy ? loaders(ctx).apiKeyName.load(run.startedBy) : null;
   }
 
   @FieldResolver(() => [RunEpoch], { description: 'Per-epoch metrics, phase by phase.' })

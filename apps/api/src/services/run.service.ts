@@ -79,7 +79,8 @@ export async function startRun(
       startedBy: startedBy ?? null,
     })
     .returning();
-  await ctx.queue.send(run!.id);
+  await ctx.queue.send(run!.id, { requestId: ctx.requestId });
+  ctx.logger.info('run queued', { runId: run!.id, backbone: bb.name, mode: train.mode });
   return run!;
 }
 

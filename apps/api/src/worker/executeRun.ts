@@ -11,7 +11,7 @@ import {
   trainTransferModel,
   type TrainProgress,
 } from '@graft/core';
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,10 +36,18 @@ export async function executeRun(runId: string, deps: ExecuteRunDeps): Promise<E
   const { db, store } = deps;
   const [run] = await db.select().from(runs).where(eq(runs.id, runId));
   if (!run || (run.status !== 'queued' && run.status !== 'running')) return 'skipped';
+  const attempt = run.attempt + 1;
   await db
     .update(runs)
-    .set({ status: 'running', startedAt: new Date(), attempt: run.attempt + 1, error: null })
+    .set({
+      status: 'running',
+      startedAt: new Date(),
+      heartbeatAt: new Date(),
+      attempt,
+      error: null,
+    })
     .where(eq(runs.id, runId));
+  let superseded = false;
   const logLines: string[] = [];
   const log = (line: string): void => {
     logLines.push(`${new Date().toISOString()} ${line}`);
@@ -97,11 +105,16 @@ export async function executeRun(runId: string, deps: ExecuteRunDeps): Promise<E
     const best = Math.max(...result.history.map((h) => h.valAccuracy));
     await db.transaction(async (tx) => {
       const [current] = await tx
-        .select({ status: runs.status })
+        .select({ status: runs.status, attempt: runs.attempt })
         .from(runs)
         .where(eq(runs.id, runId))
         .for('update');
       if (current?.status === 'cancelled') return;
+      // A later attempt owns the run (this worker was taken for dead and the job retried).
+      if (current?.attempt !== attempt) {
+        superseded = true;
+        return;
+      }
       await tx.delete(artifacts).where(eq(artifacts.runId, runId));
       await tx.insert(artifacts).values(
         stored.map((s) => ({
@@ -149,7 +162,7 @@ export async function executeRun(runId: string, deps: ExecuteRunDeps): Promise<E
         })
         .where(eq(runs.id, runId));
     });
-    return 'succeeded';
+    return superseded ? 'skipped' : 'succeeded';
   } catch (err) {
     log(`error: ${(err as Error).message}`);
     await db
@@ -160,7 +173,7 @@ export async function executeRun(runId: string, deps: ExecuteRunDeps): Promise<E
         error: (err as Error).message,
         log: run.log + logLines.map((l) => `${l}\n`).join(''),
       })
-      .where(eq(runs.id, runId));
+      .where(and(eq(runs.id, runId), eq(runs.attempt, attempt)));
     return 'failed';
   } finally {
     await rm(work, { recursive: true, force: true });

@@ -25,7 +25,13 @@ const queue = await createQueue({
   connectionString: database.connectionString,
   logger,
 });
-await startRunWorker({ db: database.db, store, queue, logger });
+const stopReaper = await startRunWorker({
+  db: database.db,
+  store,
+  queue,
+  logger,
+  stallSeconds: config.queue.stallSeconds,
+});
 logger.info('worker ready', { pid: process.pid });
 process.send?.({ type: 'worker-ready' });
 
@@ -33,6 +39,7 @@ let stopping = false;
 const stop = async (): Promise<void> => {
   if (stopping) return;
   stopping = true;
+  stopReaper();
   await queue.stop({ timeoutMs: 10_000 }).catch(() => undefined);
   await store.close();
   await database.close();

@@ -1,5 +1,5 @@
 import type { TrainProgress } from '@graft/core';
-import { eq } from 'drizzle-orm';
+import { and, eq, lt, sql } from 'drizzle-orm';
 import type { Db } from '../db/index.js';
 import { runs } from '../db/schema.js';
 import type { Logger } from '../logger.js';
@@ -16,6 +16,8 @@ export interface StartRunWorkerArgs {
   store: ObjectStore;
   queue: TrainQueue;
   logger: Logger;
+  /** See `QueueConfig.stallSeconds`; default 120. */
+  stallSeconds?: number;
 }
 
 /**
@@ -28,7 +30,11 @@ export async function startRunWorker({
   store,
   queue,
   logger,
-}: StartRunWorkerArgs): Promise<void> {
+  stallSeconds = 120,
+}: StartRunWorkerArgs): Promise<() => void> {
+  // Heartbeats several times per stall period, so one late write is no false alarm.
+  const heartbeatMs = Math.min(5_000, (stallSeconds * 1000) / 4);
+  const stopReaper = startStallReaper({ db, queue, logger, stallSeconds });
   await queue.work(async (job) => {
     const last = new Map<string, number>();
     const writes: Promise<unknown>[] = [];
@@ -45,9 +51,75 @@ export async function startRunWorker({
           .catch((error: unknown) => logger.warn('progress write failed', { runId, error })),
       );
     };
-    logger.info('run started', { runId: job.runId, attempt: job.retryCount + 1 });
-    const outcome = await executeRun(job.runId, { db, store, onProgress });
-    await Promise.all(writes);
-    logger.info('run ended', { runId: job.runId, outcome });
+    // The request id of the startRun that queued it follows the run into the worker's lines.
+    const log = logger.child({
+      runId: job.runId,
+      ...(job.requestId ? { requestId: job.requestId } : {}),
+    });
+    log.info('run started', { attempt: job.retryCount + 1 });
+    const beat = () =>
+      db
+        .update(runs)
+        .set({ heartbeatAt: new Date() })
+        .where(eq(runs.id, job.runId))
+        .catch((error: unknown) => log.warn('heartbeat write failed', { error }));
+    const heartbeat = setInterval(() => void beat(), heartbeatMs);
+    try {
+      const outcome = await executeRun(job.runId, { db, store, onProgress });
+      await Promise.all(writes);
+      log.info('run ended', { outcome });
+    } finally {
+      clearInterval(heartbeat);
+    }
   });
+  return stopReaper;
+}
+
+/**
+ * Every worker also watches for runs whose worker died (`kill -9`, a lost machine): a running
+ * run without a heartbeat for `stallSeconds` has its job failed, and pg-boss retries it on a
+ * live worker (or, without retries left, the run is marked failed). One reaper claims a stalled
+ * run by touching its heartbeat in the same statement that finds it, so two never both act.
+ */
+export function startStallReaper(args: {
+  db: Db;
+  queue: TrainQueue;
+  logger: Logger;
+  stallSeconds: number;
+}): () => void {
+  const { db, queue, logger, stallSeconds } = args;
+  let busy = false;
+  const sweep = async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      const stalled = await db
+        .update(runs)
+        .set({ heartbeatAt: new Date() })
+        .where(
+          and(
+            eq(runs.status, 'running'),
+            lt(runs.heartbeatAt, sql`now() - make_interval(secs => ${stallSeconds})`),
+          ),
+        )
+        .returning({ id: runs.id, attempt: runs.attempt });
+      for (const run of stalled) {
+        const reason = `worker lost: no heartbeat for ${stallSeconds} s during attempt ${run.attempt}`;
+        const outcome = await queue.failStalled(run.id, reason);
+        logger.warn('stalled run', { runId: run.id, attempt: run.attempt, outcome });
+        if (outcome === 'failed')
+          await db
+            .update(runs)
+            .set({ status: 'failed', finishedAt: new Date(), error: reason })
+            .where(and(eq(runs.id, run.id), eq(runs.status, 'running')));
+      }
+    } catch (error) {
+      logger.warn('stall sweep failed', { error });
+    } finally {
+      busy = false;
+    }
+  };
+  const timer = setInterval(() => void sweep(), Math.max(1_000, (stallSeconds * 1000) / 4));
+  timer.unref();
+  return () => clearInterval(timer);
 }

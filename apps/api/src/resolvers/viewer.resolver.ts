@@ -1,0 +1,69 @@
+import {
+  Arg,
+  Authorized,
+  Ctx,
+  Field,
+  ID,
+  Mutation,
+  ObjectType,
+  Query,
+  Resolver,
+} from 'type-graphql';
+import { createApiKey, revokeApiKey, ROLES, type Role } from '../auth/index.js';
+import type { GraphQLContext } from '../context.js';
+import { BadUserInputError, NotFoundError } from '../errors/index.js';
+
+@ObjectType({ description: 'The API key a request came with.' })
+export class Viewer {
+  @Field(() => String, { description: "The key's display name." }) name!: string;
+  @Field(() => String, { description: 'viewer, editor or maintainer.' }) role!: string;
+}
+
+@ObjectType({ description: 'A new API key; `key` is shown this once (only its hash is stored).' })
+export class CreatedApiKey {
+  @Field(() => ID) id!: string;
+  @Field(() => String) name!: string;
+  @Field(() => String) role!: string;
+  @Field(() => String) key!: string;
+}
+
+@Resolver()
+export class ViewerResolver {
+  /** What the caller may do: clients hide the controls a role cannot use. */
+  @Authorized('viewer')
+  @Query(() => Viewer, {
+    description: 'The caller: key name and role; UNAUTHENTICATED without a key.',
+  })
+  me(@Ctx() ctx: GraphQLContext): Viewer {
+    return { name: ctx.auth!.name, role: ctx.auth!.role };
+  }
+
+  @Authorized('maintainer')
+  @Mutation(() => CreatedApiKey, {
+    description: 'A new API key with a role (viewer, editor or maintainer); maintainers only.',
+  })
+  async createApiKey(
+    @Arg('name', () => String) name: string,
+    @Arg('role', () => String) role: string,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<CreatedApiKey> {
+    if (!(ROLES as readonly string[]).includes(role))
+      throw new BadUserInputError(`role must be one of ${ROLES.join(', ')}`, [
+        { path: 'role', message: `'${role}' is not one of ${ROLES.join(', ')}` },
+      ]);
+    if (!name.trim())
+      throw new BadUserInputError('name is empty', [{ path: 'name', message: 'required' }]);
+    const created = await createApiKey(ctx.db, { name: name.trim(), role: role as Role });
+    return { id: created.id, name: created.name, role: created.role, key: created.key };
+  }
+
+  @Authorized('maintainer')
+  @Mutation(() => Boolean, { description: 'Revokes an API key; maintainers only.' })
+  async revokeApiKey(
+    @Arg('id', () => ID) id: string,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<boolean> {
+    if (!(await revokeApiKey(ctx.db, id))) throw new NotFoundError('API key', id);
+    return true;
+  }
+}
