@@ -12,6 +12,7 @@ export default tseslint.config(
       '**/.turbo/**',
       '**/assets/**',
       '**/next-env.d.ts',
+      'apps/console/src/gql/**',
     ],
   },
   js.configs.recommended,
