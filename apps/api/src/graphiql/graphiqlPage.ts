@@ -103,6 +103,7 @@ function renderPage(endpoint: string): string {
         }
         return f(params, opts);
       };
+      window.graftFetcher = fetcher; // for the browser test of subscriptions with a key
       ReactDOM.createRoot(document.getElementById('graphiql')).render(
         React.createElement(GraphiQL, {
           fetcher,
