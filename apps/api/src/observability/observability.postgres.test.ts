@@ -16,6 +16,7 @@ const logger = createLogger('debug', {}, (line) => lines.push(JSON.parse(line)))
 let dir: { path: string; remove(): Promise<void> };
 let pgDb: TempPostgresDatabase;
 let server: GraftServer;
+let stopWorker: (() => Promise<void>) | undefined;
 
 async function gql<T>(query: string, variables: Record<string, unknown> = {}, requestId?: string) {
   const res = await fetch(`${server.url}/graphql`, {
@@ -45,8 +46,9 @@ beforeAll(async () => {
     worker: false,
   });
   await server.listen();
-  await startRunWorker({
+  stopWorker = await startRunWorker({
     db: server.db,
+    connectionString: server.database.connectionString,
     store: server.store,
     queue: server.queue,
     logger: logger.child({ process: 'worker' }),
@@ -54,6 +56,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await stopWorker?.();
   await server?.close();
   await pgDb?.drop();
   await dir?.remove();

@@ -11,7 +11,7 @@ import {
   trainTransferModel,
   type TrainProgress,
 } from '@graft/core';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,7 +42,7 @@ export async function executeRun(runId: string, deps: ExecuteRunDeps): Promise<E
     .set({
       status: 'running',
       startedAt: new Date(),
-      heartbeatAt: new Date(),
+      heartbeatAt: sql`now()`,
       attempt,
       error: null,
     })

@@ -25,8 +25,9 @@ const queue = await createQueue({
   connectionString: database.connectionString,
   logger,
 });
-const stopReaper = await startRunWorker({
+const stopWorker = await startRunWorker({
   db: database.db,
+  connectionString: database.connectionString,
   store,
   queue,
   logger,
@@ -39,8 +40,8 @@ let stopping = false;
 const stop = async (): Promise<void> => {
   if (stopping) return;
   stopping = true;
-  stopReaper();
   await queue.stop({ timeoutMs: 10_000 }).catch(() => undefined);
+  await stopWorker();
   await store.close();
   await database.close();
   process.exit(0);

@@ -6,6 +6,7 @@ import type { Logger } from '../logger.js';
 import type { TrainQueue } from '../queue/index.js';
 import type { ObjectStore } from '../storage/index.js';
 import { executeRun } from './executeRun.js';
+import { startHeartbeat } from './heartbeat.js';
 
 /** Progress is written at most this often per run (subscriptions read it). */
 const PROGRESS_INTERVAL_MS = 500;
@@ -13,6 +14,8 @@ const PROGRESS_INTERVAL_MS = 500;
 /** Arguments of {@link startRunWorker}. */
 export interface StartRunWorkerArgs {
   db: Db;
+  /** The database `db` is on, for the heartbeat thread's own connection. */
+  connectionString: string;
   store: ObjectStore;
   queue: TrainQueue;
   logger: Logger;
@@ -27,13 +30,18 @@ export interface StartRunWorkerArgs {
  */
 export async function startRunWorker({
   db,
+  connectionString,
   store,
   queue,
   logger,
   stallSeconds = 120,
-}: StartRunWorkerArgs): Promise<() => void> {
+}: StartRunWorkerArgs): Promise<() => Promise<void>> {
   // Heartbeats several times per stall period, so one late write is no false alarm.
-  const heartbeatMs = Math.min(5_000, (stallSeconds * 1000) / 4);
+  const heartbeat = startHeartbeat({
+    connectionString,
+    intervalMs: Math.min(5_000, (stallSeconds * 1000) / 4),
+    logger,
+  });
   const stopReaper = startStallReaper({ db, queue, logger, stallSeconds });
   await queue.work(async (job) => {
     const last = new Map<string, number>();
@@ -57,22 +65,19 @@ export async function startRunWorker({
       ...(job.requestId ? { requestId: job.requestId } : {}),
     });
     log.info('run started', { attempt: job.retryCount + 1 });
-    const beat = () =>
-      db
-        .update(runs)
-        .set({ heartbeatAt: new Date() })
-        .where(eq(runs.id, job.runId))
-        .catch((error: unknown) => log.warn('heartbeat write failed', { error }));
-    const heartbeat = setInterval(() => void beat(), heartbeatMs);
+    heartbeat.set(job.runId);
     try {
       const outcome = await executeRun(job.runId, { db, store, onProgress });
       await Promise.all(writes);
       log.info('run ended', { outcome });
     } finally {
-      clearInterval(heartbeat);
+      heartbeat.set(null);
     }
   });
-  return stopReaper;
+  return async () => {
+    stopReaper();
+    await heartbeat.stop();
+  };
 }
 
 /**
@@ -95,7 +100,7 @@ export function startStallReaper(args: {
     try {
       const stalled = await db
         .update(runs)
-        .set({ heartbeatAt: new Date() })
+        .set({ heartbeatAt: sql`now()` })
         .where(
           and(
             eq(runs.status, 'running'),

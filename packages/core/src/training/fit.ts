@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { labelsToOneHot } from '../data/tensors.js';
 import { shuffledIndices } from '../util/seededRandom.js';
+import { yieldToEventLoop } from '../util/yield.js';
 import type { Features } from './featureCache.js';
 import type { EarlyStoppingSpec, OptimizerName } from './spec.js';
 
@@ -106,6 +107,7 @@ export async function predictAll(
     });
     out.set((await p.data()) as Float32Array, s * k);
     p.dispose();
+    await yieldToEventLoop();
   }
   return out;
 }
@@ -186,6 +188,7 @@ export async function fitPhase(a: FitPhaseArgs): Promise<FitPhaseResult> {
         const bc = (await batchCorrect.data())[0]!;
         cost.dispose();
         batchCorrect.dispose();
+        await yieldToEventLoop();
         lossSum += c * idx.length;
         correct += bc;
         step++;

@@ -19,6 +19,7 @@ import type { ImageSet, Preprocessing } from '../data/types.js';
 import type { Features } from './featureCache.js';
 import type { InferenceEngineName } from './spec.js';
 import { sha256 } from '../util/hash.js';
+import { yieldToEventLoop } from '../util/yield.js';
 
 /** Progress of a frozen forward pass. */
 export type ForwardProgress = (done: number, total: number) => void;
@@ -122,6 +123,7 @@ export class InProcessForward implements FrozenForwardEngine {
       }
       tf.dispose(outs);
       onProgress?.(end, set.count);
+      await yieldToEventLoop();
     }
     return features;
   }

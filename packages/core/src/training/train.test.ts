@@ -208,6 +208,29 @@ describe('trainTransferModel', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('gives the event loop a turn every batch (so a worker heartbeats and writes progress)', async () => {
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 0);
+    // Ticks seen at each training batch: with only microtask awaits, none fire between batches.
+    const ticksAtBatch: number[] = [];
+    try {
+      await trainTransferModel({
+        backbone: tiny,
+        data,
+        surgery: surgery(),
+        train: { ...fe, epochs: 2, batchSize: 16 },
+        onProgress: (p) => {
+          if (p.stage === 'train') ticksAtBatch.push(ticks);
+        },
+      }).then((r) => r.model.dispose());
+    } finally {
+      clearInterval(timer);
+    }
+    expect(ticksAtBatch.length).toBeGreaterThan(10);
+    const turns = ticksAtBatch.slice(1).filter((t, i) => t > ticksAtBatch[i]!).length;
+    expect(turns).toBeGreaterThanOrEqual((ticksAtBatch.length - 1) / 2);
+  });
+
   it('refuses a dangerous fine-tuning learning rate, with the reason', async () => {
     const train: TrainSpec = { ...fe, mode: 'fine-tuning', fineTune: { learningRate: 0.01 } };
     const args = {
