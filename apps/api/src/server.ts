@@ -17,7 +17,7 @@ import { queryLimitRules } from './limits/index.js';
 import type { GraphQLContext } from './context.js';
 import { createDatabase, type Database, type Db } from './db/index.js';
 import { loadConfig, type AppConfig } from './env.js';
-import { createFormatError } from './errors/index.js';
+import { createFormatError, graphqlWsErrorHooks } from './errors/index.js';
 import { createMetrics } from './observability/metrics.js';
 import { requestIds } from './observability/requestId.js';
 import { createLogger, type Logger } from './logger.js';
@@ -158,9 +158,12 @@ export async function createServer(options: CreateServerOptions = {}): Promise<G
     // --- auth & limits: per-connection identity, the same query limits as over HTTP ---
     const limitRules = [...specifiedRules, ...queryLimitRules(config.queryLimits)];
     const wsAuth = graphqlWsAuth(database.db);
+    const formatError = createFormatError(logger);
     const wsCleanup = useServer(
       {
         schema,
+        // Errors masked and coded as over HTTP (graphql-ws would send internal messages as-is).
+        ...graphqlWsErrorHooks(formatError),
         onConnect: (ctx) => wsAuth.onConnect(ctx),
         context: (ctx): GraphQLContext => ({ ...context, auth: wsAuth.authOf(ctx) }),
         validate: (wsSchema, document) => validate(wsSchema, document, limitRules),
@@ -171,7 +174,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<G
 
     const apollo = new ApolloServer<GraphQLContext>({
       schema,
-      formatError: createFormatError(logger),
+      formatError,
       includeStacktraceInErrorResponses: false,
       introspection: true,
       csrfPrevention: true,

@@ -76,6 +76,36 @@ export async function collectProgress(
   return events;
 }
 
+/** Runs one operation over graphql-ws and resolves with its first result (data or errors). */
+export async function wsResult(
+  url: string,
+  authorization: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<{ data?: unknown; errors?: GqlError[] }> {
+  const client = createClient({
+    url: url.replace(/^http/, 'ws') + '/graphql',
+    webSocketImpl: WebSocket,
+    connectionParams: { authorization },
+  });
+  try {
+    return await new Promise((resolve, reject) => {
+      client.subscribe(
+        { query, variables },
+        {
+          next: (m) => resolve(m as { data?: unknown; errors?: GqlError[] }),
+          // graphql-ws hands a refused operation's errors over as an array.
+          error: (e: unknown) =>
+            Array.isArray(e) ? resolve({ errors: e as GqlError[] }) : reject(e as Error),
+          complete: () => resolve({}),
+        },
+      );
+    });
+  } finally {
+    await client.dispose();
+  }
+}
+
 export const BACKBONES = `{ backbones { id name weightsSha256 layers { name } } }`;
 export const CREATE_DATASET = `mutation($input: CreateDatasetInput!) { createDataset(input: $input) { id name } }`;
 export const START_RUN = `mutation($input: StartRunInput!) { startRun(input: $input) { id status attempt } }`;
@@ -254,6 +284,43 @@ export function registryFlowSuite(name: string, makeConfig: () => Promise<FlowSe
         ),
       ).toBe('NOT_FOUND');
 
+      // Ids that are not UUIDs designate nothing too (and must not reach Postgres as a cast error).
+      const bad = 'not-a-uuid';
+      const byId: [string, Record<string, unknown>][] = [
+        [`query($id: ID!) { run(id: $id) { id } }`, { id: bad }],
+        [`query($id: ID!) { backbone(id: $id) { id } }`, { id: bad }],
+        [`query($id: ID!) { dataset(id: $id) { id } }`, { id: bad }],
+        [`query($id: ID!) { lineage(versionId: $id) { record } }`, { id: bad }],
+        [`query($ids: [ID!]!) { compareRuns(ids: $ids) { bestRunId } }`, { ids: [runId, bad] }],
+        [`mutation($id: ID!) { cancelRun(id: $id) { id } }`, { id: bad }],
+        [`mutation($id: ID!) { setTags(runId: $id, tags: ["a"]) { id } }`, { id: bad }],
+        [
+          `mutation($id: ID!) { createModelVersion(runId: $id, modelName: "x") { id } }`,
+          { id: bad },
+        ],
+        [
+          `mutation($id: ID!) { promoteModelVersion(versionId: $id, alias: "staging", reason: "r") { id } }`,
+          { id: bad },
+        ],
+        [`mutation($id: ID!) { archiveModelVersion(versionId: $id) { id } }`, { id: bad }],
+        [
+          START_RUN,
+          {
+            input: {
+              backboneId: bad,
+              datasetId,
+              surgery: {},
+              train: { mode: 'feature-extraction' },
+            },
+          },
+        ],
+      ];
+      for (const [query, variables] of byId) {
+        const r = await gql(query, variables);
+        expect({ query, code: code(r) }).toEqual({ query, code: 'NOT_FOUND' });
+        expect(r.errors![0]!.message).toMatch(/'not-a-uuid' not found/);
+      }
+
       const oneClass = await gql(CREATE_DATASET, {
         input: { name: 'only-fives', builtin: { mnistDigits: [5], limit: 50 } },
       });
@@ -276,6 +343,32 @@ export function registryFlowSuite(name: string, makeConfig: () => Promise<FlowSe
         { id: runId },
       );
       expect(code(again)).toBe('CONFLICT');
+    });
+
+    it('codes and masks errors over WebSocket as over HTTP', async () => {
+      const ws = (query: string, variables?: Record<string, unknown>) =>
+        wsResult(server.url, authorization, query, variables);
+      const unknown = await ws(`subscription($id: ID!) { runProgress(runId: $id) { status } }`, {
+        id: 'not-a-uuid',
+      });
+      expect(unknown.errors?.[0]?.extensions?.['code']).toBe('NOT_FOUND');
+      const invalid = await ws(`{ runs { nope } }`);
+      expect(invalid.errors?.[0]?.message).toMatch(/Cannot query field "nope"/);
+
+      // A real internal failure: the table behind Run.epochs is gone for a moment.
+      const query = `query($id: ID!) { run(id: $id) { id epochs { epoch } } }`;
+      await server.database.pool.query('alter table run_epochs rename to run_epochs_hidden');
+      try {
+        for (const r of [await gql(query, { id: runId }), await ws(query, { id: runId })]) {
+          expect(r.errors?.[0]).toMatchObject({
+            message: 'Internal server error',
+            extensions: { code: 'INTERNAL_SERVER_ERROR' },
+          });
+          expect(JSON.stringify(r)).not.toMatch(/run_epochs|select|relation/i);
+        }
+      } finally {
+        await server.database.pool.query('alter table run_epochs_hidden rename to run_epochs');
+      }
     });
   });
 }

@@ -1,5 +1,10 @@
 import { unwrapResolverError } from '@apollo/server/errors';
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import {
+  GraphQLError,
+  type ExecutionResult,
+  type FormattedExecutionResult,
+  type GraphQLFormattedError,
+} from 'graphql';
 import type { Logger } from '../logger.js';
 import { CLIENT_ERROR_CODES, type ClientErrorCode } from './clientErrors.js';
 
@@ -95,5 +100,35 @@ export function createFormatError(
       ...where,
       extensions: { code: 'INTERNAL_SERVER_ERROR' },
     };
+  };
+}
+
+/**
+ * The same masking for graphql-ws, which sends errors as graphql-js formats them (message,
+ * and for a resolver error its internal message, SQL included). `onNext` formats the errors of
+ * each result; `onError` those of a refused operation: a request error (syntax, validation)
+ * keeps its message, anything from a resolver goes through `formatError`.
+ */
+export function graphqlWsErrorHooks(
+  formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError,
+) {
+  const formatOne = (e: GraphQLError): GraphQLFormattedError =>
+    e.originalError || e.path
+      ? formatError(e.toJSON(), e)
+      : formatError(
+          { ...e.toJSON(), extensions: { code: 'GRAPHQL_VALIDATION_FAILED', ...e.extensions } },
+          e,
+        );
+  return {
+    onNext: (
+      _ctx: unknown,
+      _id: string,
+      _payload: unknown,
+      _args: unknown,
+      result: ExecutionResult,
+    ): FormattedExecutionResult =>
+      result.errors ? { ...result, errors: result.errors.map(formatOne) } : result,
+    onError: (_ctx: unknown, _id: string, _payload: unknown, errors: readonly GraphQLError[]) =>
+      errors.map(formatOne),
   };
 }

@@ -8,4 +8,4 @@ export {
   type ClientErrorCode,
   type FieldError,
 } from './clientErrors.js';
-export { CONFLICT_MESSAGES, createFormatError } from './formatError.js';
+export { CONFLICT_MESSAGES, createFormatError, graphqlWsErrorHooks } from './formatError.js';

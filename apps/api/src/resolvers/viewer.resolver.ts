@@ -12,6 +12,7 @@ import {
 import { createApiKey, revokeApiKey, ROLES, type Role } from '../auth/index.js';
 import type { GraphQLContext } from '../context.js';
 import { BadUserInputError, NotFoundError } from '../errors/index.js';
+import { assertUuid } from '../services/ids.js';
 
 @ObjectType({ description: 'The API key a request came with.' })
 export class Viewer {
@@ -63,6 +64,7 @@ export class ViewerResolver {
     @Arg('id', () => ID) id: string,
     @Ctx() ctx: GraphQLContext,
   ): Promise<boolean> {
+    assertUuid('API key', id);
     if (!(await revokeApiKey(ctx.db, id))) throw new NotFoundError('API key', id);
     return true;
   }

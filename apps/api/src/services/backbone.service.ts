@@ -11,10 +11,10 @@ import type { GraphQLContext } from '../context.js';
 import type { BackboneLayer, Preprocessing } from '../db/json.js';
 import { backbones } from '../db/schema.js';
 import { BadUserInputError, ConflictError, NotFoundError } from '../errors/index.js';
+import { assertUuid } from './ids.js';
 
 export type BackboneRow = typeof backbones.$inferSelect;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 /** Services need only the database and the store of the context. */
@@ -198,7 +198,7 @@ export function listBackbones(deps: Deps): Promise<BackboneRow[]> {
 
 /** One backbone. @throws NotFoundError for an unknown (or malformed) id. */
 export async function getBackbone(deps: Deps, id: string): Promise<BackboneRow> {
-  if (!UUID.test(id)) throw new NotFoundError('backbone', id);
+  assertUuid('backbone', id);
   const [row] = await deps.db.select().from(backbones).where(eq(backbones.id, id));
   if (!row) throw new NotFoundError('backbone', id);
   return row;

@@ -2,6 +2,7 @@ import { eq, inArray } from 'drizzle-orm';
 import type { GraphQLContext } from '../context.js';
 import { backbones, datasets, runEpochs, runs } from '../db/schema.js';
 import { BadUserInputError, NotFoundError } from '../errors/index.js';
+import { assertUuid } from './ids.js';
 
 type RunRow = typeof runs.$inferSelect;
 
@@ -38,6 +39,7 @@ export async function compareRuns(ctx: GraphQLContext, ids: string[]) {
       { path: 'ids', message: `got ${unique.length}` },
     ]);
   }
+  for (const id of unique) assertUuid('run', id);
   const rows = await ctx.db.select().from(runs).where(inArray(runs.id, unique));
   const byId = new Map(rows.map((r) => [r.id, r]));
   const missing = unique.find((id) => !byId.has(id));
@@ -108,6 +110,7 @@ export async function setTags(ctx: GraphQLContext, id: string, tags: string[]): 
       { path: 'tags', message: 'too many or too long' },
     ]);
   }
+  assertUuid('run', id);
   const [run] = await ctx.db.update(runs).set({ tags: clean }).where(eq(runs.id, id)).returning();
   if (!run) throw new NotFoundError('run', id);
   return run;

@@ -12,6 +12,7 @@ import type { DatasetCounts, DatasetSource } from '../db/json.js';
 import { datasets } from '../db/schema.js';
 import { CorruptArchiveError, materializeDataset } from '../datasets/materialize.js';
 import { BadUserInputError, ConflictError, NotFoundError } from '../errors/index.js';
+import { assertUuid } from './ids.js';
 
 export type DatasetRow = typeof datasets.$inferSelect;
 
@@ -32,8 +33,6 @@ export interface FolderDatasetSource {
   size: [number, number];
   channels: 1 | 3;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 type Deps = Pick<GraphQLContext, 'db' | 'logger' | 'config' | 'store'>;
 
@@ -221,7 +220,7 @@ export function listDatasets(deps: Deps): Promise<DatasetRow[]> {
 
 /** One dataset. @throws NotFoundError for an unknown (or malformed) id. */
 export async function getDataset(deps: Deps, id: string): Promise<DatasetRow> {
-  if (!UUID.test(id)) throw new NotFoundError('dataset', id);
+  assertUuid('dataset', id);
   const [row] = await deps.db.select().from(datasets).where(eq(datasets.id, id));
   if (!row) throw new NotFoundError('dataset', id);
   return row;

@@ -11,6 +11,7 @@ import {
 } from '../db/schema.js';
 import { requireRole } from '../auth/index.js';
 import { BadUserInputError, ConflictError, NotFoundError } from '../errors/index.js';
+import { assertUuid } from './ids.js';
 
 type VersionRow = typeof modelVersions.$inferSelect;
 const ALIAS = /^[a-z][a-z0-9_-]{0,62}$/;
@@ -30,6 +31,7 @@ export async function createModelVersion(
       [{ path: 'modelName', message: 'invalid name' }],
     );
   }
+  assertUuid('run', args.runId);
   const [run] = await ctx.db.select().from(runs).where(eq(runs.id, args.runId));
   if (!run) throw new NotFoundError('run', args.runId);
   if (run.status !== 'succeeded') {
@@ -173,6 +175,7 @@ export async function archiveModelVersion(
 }
 
 export async function getVersion(ctx: GraphQLContext, id: string): Promise<VersionRow> {
+  assertUuid('model version', id);
   const [v] = await ctx.db.select().from(modelVersions).where(eq(modelVersions.id, id));
   if (!v) throw new NotFoundError('model version', id);
   return v;

@@ -12,6 +12,7 @@ import { BadUserInputError, ConflictError, NotFoundError } from '../errors/index
 import type { RunFilter, StartRunInput } from '../types/run.input.js';
 import { RunOrder } from '../types/run.input.js';
 import { backboneFromRow } from '../worker/backboneFromRow.js';
+import { assertUuid } from './ids.js';
 
 type RunRow = typeof runs.$inferSelect;
 
@@ -28,6 +29,8 @@ export async function startRun(
   input: StartRunInput,
   startedBy?: string,
 ): Promise<RunRow> {
+  assertUuid('backbone', input.backboneId);
+  assertUuid('dataset', input.datasetId);
   const [bb] = await ctx.db.select().from(backbones).where(eq(backbones.id, input.backboneId));
   if (!bb) throw new NotFoundError('backbone', input.backboneId);
   const [ds] = await ctx.db.select().from(datasets).where(eq(datasets.id, input.datasetId));
@@ -86,6 +89,7 @@ export async function startRun(
 
 /** Cancels a queued or running run (a worker that finishes it afterwards records nothing). */
 export async function cancelRun(ctx: GraphQLContext, id: string): Promise<RunRow> {
+  assertUuid('run', id);
   const [run] = await ctx.db.select().from(runs).where(eq(runs.id, id));
   if (!run) throw new NotFoundError('run', id);
   if (run.status !== 'queued' && run.status !== 'running') {
@@ -102,6 +106,7 @@ export async function cancelRun(ctx: GraphQLContext, id: string): Promise<RunRow
 }
 
 export async function getRun(ctx: GraphQLContext, id: string): Promise<RunRow> {
+  assertUuid('run', id);
   const [run] = await ctx.db.select().from(runs).where(eq(runs.id, id));
   if (!run) throw new NotFoundError('run', id);
   return run;
