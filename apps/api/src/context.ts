@@ -1,5 +1,5 @@
 import type { AuthIdentity } from './auth/index.js';
-import type { Db } from './db/index.js';
+import type { Database, Db } from './db/index.js';
 import type { AppConfig } from './env.js';
 import type { Logger } from './logger.js';
 import type { TrainQueue } from './queue/index.js';
@@ -9,6 +9,8 @@ import type { ObjectStore } from './storage/index.js';
 export interface GraphQLContext {
   config: AppConfig;
   db: Db;
+  /** One transaction across our tables and the queue (see `Database.transact`). */
+  transact: Database['transact'];
   store: ObjectStore;
   queue: TrainQueue;
   logger: Logger;

@@ -99,6 +99,11 @@ export interface AppConfig {
   queue: QueueConfig;
   /** Depth and cost limits of GraphQL operations. */
   queryLimits: QueryLimitsConfig;
+  /**
+   * URL prefixes `registerBackbone` may load a model from (`GRAFT_BACKBONE_URL_PREFIXES`, comma
+   * separated; `*` for any). Default: any in embedded mode, none with DATABASE_URL (uploads only).
+   */
+  backboneUrlPrefixes: string[] | 'any';
 }
 
 /** The environment could not be parsed; the message lists every offending variable. */
@@ -146,6 +151,8 @@ const envSchema = z.object({
   GRAFT_QUEUE_POLL_SECONDS: z.coerce.number().min(0.5).default(2),
   // A running run whose worker wrote no heartbeat for this long is failed and retried elsewhere.
   GRAFT_RUN_STALL_SECONDS: z.coerce.number().min(2).default(120),
+  // URL prefixes registerBackbone may fetch a model from; `*` for any.
+  GRAFT_BACKBONE_URL_PREFIXES: z.string().optional(),
 
   // --- auth & limits ---
   GRAFT_MAX_QUERY_DEPTH: positiveInt.default(12),
@@ -245,6 +252,16 @@ export function loadConfig(
       pollingIntervalSeconds: e.GRAFT_QUEUE_POLL_SECONDS,
       stallSeconds: e.GRAFT_RUN_STALL_SECONDS,
     },
+    backboneUrlPrefixes:
+      e.GRAFT_BACKBONE_URL_PREFIXES === undefined
+        ? database.kind === 'pglite'
+          ? 'any'
+          : []
+        : e.GRAFT_BACKBONE_URL_PREFIXES.trim() === '*'
+          ? 'any'
+          : e.GRAFT_BACKBONE_URL_PREFIXES.split(',')
+              .map((p) => p.trim())
+              .filter(Boolean),
     queryLimits: {
       maxDepth: e.GRAFT_MAX_QUERY_DEPTH,
       maxCost: e.GRAFT_MAX_QUERY_COST,

@@ -125,6 +125,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<G
     const context: GraphQLContext = {
       config,
       db: database.db,
+      transact: database.transact,
       store,
       queue,
       logger,

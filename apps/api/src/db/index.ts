@@ -12,6 +12,15 @@ export { schema };
 /** The typed query builder; the same type over Postgres and PGlite. */
 export type Db = NodePgDatabase<typeof schema>;
 
+/**
+ * One transaction on one connection, shared by our tables (`db`) and by other libraries that
+ * take raw SQL (pg-boss's `db` option): everything in it commits or rolls back together.
+ */
+export interface SharedTransaction {
+  db: Db;
+  executeSql(text: string, values: unknown[]): Promise<{ rows: unknown[] }>;
+}
+
 /** An open database: a drizzle instance over a node-postgres pool, plus its lifecycle. */
 export interface Database {
   db: Db;
@@ -25,6 +34,8 @@ export interface Database {
   pool: pg.Pool;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
+  /** Runs `work` in one transaction (committed when it resolves, rolled back when it throws). */
+  transact<T>(work: (tx: SharedTransaction) => Promise<T>): Promise<T>;
   /** Ends the pool, then (for PGlite) stops serving it and closes it. Idempotent. */
   close(): Promise<void>;
 }
@@ -94,8 +105,27 @@ export async function createDatabase(
     ping: async () => {
       await pool.query('select 1');
     },
+    transact: (work) => transact(pool, work),
     close,
   };
+}
+
+async function transact<T>(pool: pg.Pool, work: (tx: SharedTransaction) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
+    const result = await work({
+      db: drizzle(client, { schema }),
+      executeSql: (text, values) => client.query(text, values),
+    });
+    await client.query('commit');
+    return result;
+  } catch (error) {
+    await client.query('rollback').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
 }
 
 /**

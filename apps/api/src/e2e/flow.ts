@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { loadMnistDigits, splitDataset } from '@graft/core';
 import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -153,6 +154,19 @@ export function registryFlowSuite(name: string, makeConfig: () => Promise<FlowSe
       });
       expect(ds.errors).toBeUndefined();
       datasetId = ds.data!.createDataset.id;
+      // Counts per split: what every run's stratified 70/15/15 split holds.
+      const counts = await gql<{ dataset: { counts: Record<string, unknown> } }>(
+        `query($id: ID!) { dataset(id: $id) { counts { total train validation test } } }`,
+        { id: datasetId },
+      );
+      const split = splitDataset({ set: loadMnistDigits({ digits: [5, 6], limit: 300 }), seed: 7 });
+      expect(counts.data!.dataset.counts).toEqual({
+        total: 300,
+        train: split.train.count,
+        validation: split.validation.count,
+        test: split.test.count,
+      });
+      expect(split.validation.count).toBeGreaterThan(0);
     });
 
     it('trains a run, streams its progress to succeeded, versions, promotes and traces it', async () => {
@@ -229,6 +243,60 @@ export function registryFlowSuite(name: string, makeConfig: () => Promise<FlowSe
       } finally {
         model.dispose();
       }
+    });
+
+    it('fine-tunes a model version into a new version that descends from it', async () => {
+      const started = await gql<{ startRun: { id: string } }>(START_RUN, {
+        input: {
+          parentVersionId: versionId,
+          datasetId,
+          surgery: { freeze: { kind: 'allButLastBlocks', blocks: 1 } },
+          train: {
+            mode: 'fine-tuning',
+            epochs: 1,
+            fineTune: { epochs: 1, learningRate: 1e-4 },
+            engine: { workers: 0 },
+          },
+        },
+      });
+      expect(started.errors).toBeUndefined();
+      const childRunId = started.data!.startRun.id;
+      expect((await collectProgress(server.url, authorization, childRunId)).at(-1)?.status).toBe(
+        'succeeded',
+      );
+      const child = await gql<{ createModelVersion: { id: string; version: number } }>(
+        `mutation($runId: ID!) { createModelVersion(runId: $runId, modelName: "digits-classifier") { id version } }`,
+        { runId: childRunId },
+      );
+      expect(child.errors).toBeUndefined();
+      const childId = child.data!.createModelVersion.id;
+      expect(child.data!.createModelVersion.version).toBe(2);
+
+      type L = {
+        lineage: {
+          backbone: { name: string; sourceUri: string; weightsSha256: string };
+          record: {
+            parent: { modelVersionId: string } | null;
+            backbone: { weightsSha256: string; sourceUri: string };
+            surgery: { frozenLayers: string[] };
+          };
+          parent: { id: string } | null;
+          children: { id: string }[];
+        };
+      };
+      const LINEAGE = `query($id: ID!) { lineage(versionId: $id) { backbone record parent { id } children { id } } }`;
+      const down = (await gql<L>(LINEAGE, { id: childId })).data!.lineage;
+      // Its backbone is version 1's trained model, registered once under the model's name.
+      expect(down.backbone.name).toBe('digits-classifier.v1');
+      expect(down.backbone.sourceUri).toBe(`version:${versionId}`);
+      expect(down.backbone.weightsSha256).not.toBe(backbone.weightsSha256);
+      expect(down.record.backbone.weightsSha256).toBe(down.backbone.weightsSha256);
+      expect(down.record.parent).toEqual({ modelVersionId: versionId });
+      expect(down.parent).toEqual({ id: versionId });
+      expect(down.record.surgery.frozenLayers).toContain('conv1');
+      expect(down.record.surgery.frozenLayers).not.toContain('conv2');
+      const up = (await gql<L>(LINEAGE, { id: versionId })).data!.lineage;
+      expect(up.children).toEqual([{ id: childId }]);
     });
 
     it('answers each bad input with its error code', async () => {
@@ -336,6 +404,18 @@ export function registryFlowSuite(name: string, makeConfig: () => Promise<FlowSe
         { input: { name: 'lenet5-mnist04', sourceUri: `${server.url}/nowhere/model.json` } },
       );
       expect(code(duplicateBackbone)).toBe('CONFLICT');
+
+      // A server folder is read only where API and user share a machine (embedded mode).
+      const folder = await gql(
+        `mutation($input: RegisterBackboneInput!) { registerBackbone(input: $input) { id } }`,
+        { input: { name: 'from-a-folder', sourceUri: '/etc' } },
+      );
+      if (setup.config.database.kind === 'postgres') {
+        expect(code(folder)).toBe('BAD_USER_INPUT');
+        expect(folder.errors?.[0]?.message).toMatch(/only read in embedded mode/);
+      } else {
+        expect(folder.errors?.[0]?.message).toMatch(/could not load a tfjs LayersModel/);
+      }
 
       // A run versions at most once.
       const again = await gql(

@@ -1,4 +1,5 @@
 import PgBoss from 'pg-boss';
+import type { SharedTransaction } from '../db/index.js';
 import type { QueueConfig } from '../env.js';
 import type { Logger } from '../logger.js';
 
@@ -34,10 +35,17 @@ export interface TrainQueue {
   /** The pg-boss instance, for what this interface does not cover. */
   boss: PgBoss;
   /**
-   * Queues a run. The job id is the run id, so queueing a run twice is a no-op.
+   * Queues a run. The job id is the run id, so queueing a run twice is a no-op. Given a
+   * transaction, the job is inserted in it: it exists if and only if the transaction commits.
    * @returns the job id, or `null` when the run was already queued.
    */
-  send(runId: string, meta?: { requestId?: string }): Promise<string | null>;
+  send(
+    runId: string,
+    meta?: { requestId?: string },
+    transaction?: Pick<SharedTransaction, 'executeSql'>,
+  ): Promise<string | null>;
+  /** Cancels the job of a run that has not started (a no-op for others). */
+  cancel(runId: string): Promise<void>;
   /** Starts taking jobs in this process, one at a time. @returns the worker id. */
   work(handler: TrainRunHandler): Promise<string>;
   /**
@@ -108,14 +116,23 @@ export async function createQueue(options: CreateQueueOptions): Promise<TrainQue
 
   return {
     boss,
-    async send(runId, meta = {}) {
+    async send(runId, meta = {}, transaction) {
       const data: TrainRunData = meta.requestId ? { runId, requestId: meta.requestId } : { runId };
       const jobId = await boss.send(TRAIN_RUN_QUEUE, data, {
         id: runId,
+        ...(transaction
+          ? { db: { executeSql: (text, values) => transaction.executeSql(text, values) } }
+          : {}),
       });
-      // A worker in this process need not wait for its next poll.
-      for (const id of workerIds) boss.notifyWorker(id);
+      // A worker in this process need not wait for its next poll (inside a transaction the job
+      // is not visible yet: that worker finds it at its next poll).
+      if (!transaction) for (const id of workerIds) boss.notifyWorker(id);
       return jobId;
+    },
+    async cancel(runId) {
+      const job = await boss.getJobById(TRAIN_RUN_QUEUE, runId);
+      if (job && (job.state === 'created' || job.state === 'retry'))
+        await boss.cancel(TRAIN_RUN_QUEUE, runId);
     },
     async work(handler) {
       const id = await boss.work<TrainRunData>(

@@ -42,7 +42,7 @@ export class BackboneResolver {
   @Authorized('editor')
   @Mutation(() => Backbone, {
     description:
-      'Loads a tfjs LayersModel (directory or http(s) URL) and registers it: BAD_USER_INPUT when it cannot be loaded, CONFLICT for a taken name.',
+      'Loads a tfjs LayersModel (an upload, a server folder, an allowed URL) and registers a stored copy: BAD_USER_INPUT when it cannot be loaded or the source is not allowed, CONFLICT for a taken name.',
   })
   registerBackbone(
     @Arg('input', () => RegisterBackboneInput) input: RegisterBackboneInput,

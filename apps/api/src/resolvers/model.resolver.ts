@@ -10,8 +10,8 @@ import {
   Authorized,
 } from 'type-graphql';
 import type { GraphQLContext } from '../context.js';
+import { loaders } from '../loaders.js';
 import {
-  aliasesOfModel,
   aliasHistory,
   archiveModelVersion,
   createModelVersion,
@@ -19,7 +19,6 @@ import {
   lineageOf,
   listModels,
   promoteModelVersion,
-  versionsOf,
 } from '../services/model.service.js';
 import {
   AliasEvent,
@@ -48,12 +47,12 @@ export class ModelResolver {
 
   @FieldResolver(() => [ModelVersion], { description: 'Newest first.' })
   versions(@Root() model: RegisteredModel, @Ctx() ctx: GraphQLContext): Promise<ModelVersion[]> {
-    return versionsOf(ctx, model.id);
+    return loaders(ctx).versionsOfModel.load(model.id);
   }
 
   @FieldResolver(() => [ModelAlias])
   aliases(@Root() model: RegisteredModel, @Ctx() ctx: GraphQLContext): Promise<ModelAlias[]> {
-    return aliasesOfModel(ctx, model.id);
+    return loaders(ctx).aliasesOfModel.load(model.id);
   }
 
   @FieldResolver(() => [AliasEvent], { description: 'Audit trail of alias moves, newest first.' })
@@ -116,7 +115,7 @@ export class ModelResolver {
 export class ModelVersionResolver {
   @FieldResolver(() => [String], { description: 'Aliases that point at this version.' })
   async aliases(@Root() version: ModelVersion, @Ctx() ctx: GraphQLContext): Promise<string[]> {
-    const all = await aliasesOfModel(ctx, version.modelId);
+    const all = await loaders(ctx).aliasesOfModel.load(version.modelId);
     return all.filter((a) => a.versionId === version.id).map((a) => a.alias);
   }
 }

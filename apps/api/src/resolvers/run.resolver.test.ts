@@ -246,4 +246,97 @@ describe('runs over GraphQL', () => {
       'UNAUTHENTICATED',
     );
   });
+
+  it('cancels a queued run (its job too) and stops a running one, which records nothing', async () => {
+    const long = { mode: 'feature-extraction', epochs: 400, earlyStopping: false };
+    const start = async (train: Record<string, unknown>) => {
+      const r = await gql<{ startRun: { id: string } }>(START, {
+        input: { backboneId, datasetId, surgery: {}, train: { engine: { workers: 0 }, ...train } },
+      });
+      expect(r.errors).toBeUndefined();
+      return r.data!.startRun.id;
+    };
+    const row = async (id: string) =>
+      (
+        await server.database.pool.query<{ status: string; stage: string | null; log: string }>(
+          `select status, progress->>'stage' as stage, log from runs where id = $1`,
+          [id],
+        )
+      ).rows[0]!;
+    const until = async (what: string, ok: () => Promise<boolean>, ms = 60_000) => {
+      const deadline = Date.now() + ms;
+      while (!(await ok())) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    const running = await start(long);
+    await until('the first run to train', async () => (await row(running)).stage === 'train');
+    // The one worker is busy: the second run waits in the queue.
+    const queued = await start(long);
+    const CANCEL = `mutation($id: ID!) { cancelRun(id: $id) { id status } }`;
+    expect((await gql(CANCEL, { id: queued })).data).toEqual({
+      cancelRun: { id: queued, status: 'cancelled' },
+    });
+    const job = await server.queue.boss.getJobById('train-run', queued);
+    expect(job?.state).toBe('cancelled');
+
+    expect((await gql(CANCEL, { id: running })).data).toEqual({
+      cancelRun: { id: running, status: 'cancelled' },
+    });
+    await until('the worker to stop the run', async () =>
+      (await row(running)).log.includes('cancelled while training'),
+    );
+    const after = await gql<{ run: { status: string; epochs: unknown[]; artifacts: unknown[] } }>(
+      `query($id: ID!) { run(id: $id) { status epochs { epoch } artifacts { name } } }`,
+      { id: running },
+    );
+    expect(after.data!.run).toEqual({ status: 'cancelled', epochs: [], artifacts: [] });
+    // A cancelled run cannot be cancelled again; the worker is free for the next run.
+    expect((await gql(CANCEL, { id: running })).errors?.[0]?.extensions?.['code']).toBe('CONFLICT');
+    const next = await start({ mode: 'feature-extraction', epochs: 1 });
+    await until('the next run', async () => (await row(next)).status === 'succeeded');
+  }, 120_000);
+
+  it('replaces tags (trimmed, deduplicated) and lists runs by tag', async () => {
+    const id = (
+      await gql<{ runs: { items: { id: string }[] } }>('{ runs(first: 1) { items { id } } }')
+    ).data!.runs.items[0]!.id;
+    const set = await gql<{ setTags: { tags: string[] } }>(
+      `mutation($id: ID!) { setTags(runId: $id, tags: [" best ", "best", "baseline"]) { tags } }`,
+      { id },
+    );
+    expect(set.data!.setTags.tags).toEqual(['best', 'baseline']);
+    const tagged = await gql<{ runs: { items: { id: string }[] } }>(
+      `{ runs(filter: { tag: "baseline" }) { items { id } } }`,
+    );
+    expect(tagged.data!.runs.items.map((r) => r.id)).toEqual([id]);
+    const tooMany = await gql(
+      `mutation($id: ID!, $t: [String!]!) { setTags(runId: $id, tags: $t) { id } }`,
+      {
+        id,
+        t: Array.from({ length: 33 }, (_, i) => `t${i}`),
+      },
+    );
+    expect(tooMany.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
+  });
+
+  it('records a run and its job together: when the job cannot be queued, there is no run', async () => {
+    const count = async () =>
+      Number((await server.database.pool.query('select count(*) from runs')).rows[0].count);
+    const before = await count();
+    // A real failure of the queue's insert, inside startRun's transaction.
+    await server.database.pool.query(
+      'alter table pgboss.job add constraint graft_test_no_jobs check (false) not valid',
+    );
+    try {
+      const r = await gql(START, {
+        input: { backboneId, datasetId, surgery: {}, train: { mode: 'feature-extraction' } },
+      });
+      expect(r.errors?.[0]?.extensions?.['code']).toBe('INTERNAL_SERVER_ERROR');
+    } finally {
+      await server.database.pool.query('alter table pgboss.job drop constraint graft_test_no_jobs');
+    }
+    expect(await count()).toBe(before);
+  });
 });

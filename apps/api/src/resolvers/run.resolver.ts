@@ -15,15 +15,7 @@ import type { GraphQLContext } from '../context.js';
 import { signDownload } from '../artifacts/downloadLinks.js';
 import { compareRuns, setTags } from '../services/compare.service.js';
 import { RunComparison } from '../types/compare.type.js';
-import {
-  artifactsOf,
-  cancelRun,
-  getRun,
-  listRuns,
-  runColumn,
-  runEpochsOf,
-  startRun,
-} from '../services/run.service.js';
+import { cancelRun, getRun, listRuns, startRun } from '../services/run.service.js';
 import { GraphQLJSON } from 'graphql-scalars';
 import { loaders } from '../loaders.js';
 import { NotFoundError } from '../errors/index.js';
@@ -61,12 +53,14 @@ export class RunResolver {
     description: 'The surgery requested and, once trained, the resolved layer table.',
   })
   surgery(@Root() run: Run, @Ctx() ctx: GraphQLContext): unknown {
-    return run.surgery !== undefined ? run.surgery : runColumn(ctx, run.id, 'surgery');
+    return run.surgery !== undefined ? run.surgery : loaders(ctx).runColumn('surgery').load(run.id);
   }
 
   @FieldResolver(() => GraphQLJSON, { nullable: true })
   evaluation(@Root() run: Run, @Ctx() ctx: GraphQLContext): unknown {
-    return run.evaluation !== undefined ? run.evaluation : runColumn(ctx, run.id, 'evaluation');
+    return run.evaluation !== undefined
+      ? run.evaluation
+      : loaders(ctx).runColumn('evaluation').load(run.id);
   }
 
   @FieldResolver(() => GraphQLJSON, {
@@ -74,12 +68,14 @@ export class RunResolver {
     description: 'The LineageRecord (JSON Schema in @graft/core).',
   })
   lineage(@Root() run: Run, @Ctx() ctx: GraphQLContext): unknown {
-    return run.lineage !== undefined ? run.lineage : runColumn(ctx, run.id, 'lineage');
+    return run.lineage !== undefined ? run.lineage : loaders(ctx).runColumn('lineage').load(run.id);
   }
 
   @FieldResolver(() => String)
-  log(@Root() run: Run, @Ctx() ctx: GraphQLContext): string | Promise<string> {
-    return run.log !== undefined ? run.log : runColumn(ctx, run.id, 'log');
+  async log(@Root() run: Run, @Ctx() ctx: GraphQLContext): Promise<string> {
+    return run.log !== undefined
+      ? run.log
+      : ((await loaders(ctx).runColumn('log').load(run.id)) ?? '');
   }
 
   @FieldResolver(() => Backbone, { description: 'The backbone the run started from.' })
@@ -106,14 +102,14 @@ export class RunResolver {
 
   @FieldResolver(() => [RunEpoch], { description: 'Per-epoch metrics, phase by phase.' })
   epochs(@Root() run: Run, @Ctx() ctx: GraphQLContext): Promise<RunEpoch[]> {
-    return runEpochsOf(ctx, run.id);
+    return loaders(ctx).epochs.load(run.id);
   }
 
   @FieldResolver(() => [RunArtifact], {
     description: 'Files the run produced, with expiring download URLs.',
   })
   async artifacts(@Root() run: Run, @Ctx() ctx: GraphQLContext): Promise<RunArtifact[]> {
-    const files = await artifactsOf(ctx, run.id);
+    const files = await loaders(ctx).artifacts.load(run.id);
     return Promise.all(
       files.map(async (f) => ({
         ...f,

@@ -4,6 +4,7 @@ import {
   GraftError,
   loadImageFolder,
   loadMnistDigits,
+  splitDataset,
   type ImageSet,
 } from '@graft/core';
 import { asc, eq } from 'drizzle-orm';
@@ -21,18 +22,6 @@ export type StoredDatasetCounts = DatasetCounts & {
   total: number;
   perClass: { className: string; count: number }[];
 };
-
-/**
- * A folder on the server (embedded mode): only the reference is stored, the images are read
- * again when a run uses them. Not yet a variant of db/json.ts's DatasetSource (owned elsewhere);
- * workers refuse it at run time until they support it.
- */
-export interface FolderDatasetSource {
-  kind: 'folder';
-  path: string;
-  size: [number, number];
-  channels: 1 | 3;
-}
 
 type Deps = Pick<GraphQLContext, 'db' | 'logger' | 'config' | 'store'>;
 
@@ -61,12 +50,22 @@ function bad(path: string, message: string): BadUserInputError {
   return new BadUserInputError(message, [{ path, message }]);
 }
 
-/** Images per class and in total. */
+/**
+ * Images per class, in total, and in each part of the split. Runs split with `splitDataset`'s
+ * default fractions, stratified: the seed decides which images go where, the class counts
+ * decide how many, so these counts hold for every run.
+ */
 function countsOf(set: ImageSet): StoredDatasetCounts {
   const perClass = set.classes.map((className) => ({ className, count: 0 }));
   for (const label of set.labels) perClass[label]!.count++;
-  // Splits are drawn per run (seeded), so none are known yet.
-  return { train: 0, validation: 0, test: 0, total: set.count, perClass };
+  const split = splitDataset({ set, seed: 0 });
+  return {
+    train: split.train.count,
+    validation: split.validation.count,
+    test: split.test.count,
+    total: set.count,
+    perClass,
+  };
 }
 
 async function loadMnist(builtin: NonNullable<CreateDatasetArgs['builtin']>) {
@@ -161,7 +160,7 @@ async function loadFolder(folder: NonNullable<CreateDatasetArgs['folder']>) {
     if (error instanceof GraftError) throw bad('folder.path', error.message);
     throw error;
   }
-  const source: FolderDatasetSource = {
+  const source: DatasetSource = {
     kind: 'folder',
     path: folder.path,
     size: [size[0]!, size[1]!],
@@ -206,8 +205,7 @@ export async function createDataset(deps: Deps, args: CreateDatasetArgs): Promis
       counts: countsOf(set),
       // An archive is identified by its bytes; other sources by their decoded images.
       contentHash: source.kind === 'archive' ? source.sha256 : datasetContentHash(set),
-      // See FolderDatasetSource: the column's type does not list folders yet.
-      source: source as DatasetSource,
+      source,
     })
     .returning();
   return row!;
@@ -226,14 +224,22 @@ export async function getDataset(deps: Deps, id: string): Promise<DatasetRow> {
   return row;
 }
 
-/** Total and per-class counts; rows written without them report what the split counts say. */
+/** Total, per-class and per-split counts (splits null for rows registered before they were counted). */
 export function datasetCounts(row: Pick<DatasetRow, 'counts'>): {
   total: number;
   perClass: { className: string; count: number }[];
+  train: number | null;
+  validation: number | null;
+  test: number | null;
 } {
   const counts = row.counts as Partial<StoredDatasetCounts> & DatasetCounts;
+  const total = counts.total ?? counts.train + counts.validation + counts.test;
+  const known = counts.train + counts.validation + counts.test === total && total > 0;
   return {
-    total: counts.total ?? counts.train + counts.validation + counts.test,
+    total,
     perClass: counts.perClass ?? [],
+    train: known ? counts.train : null,
+    validation: known ? counts.validation : null,
+    test: known ? counts.test : null,
   };
 }

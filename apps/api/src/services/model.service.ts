@@ -191,22 +191,6 @@ export async function getModelByName(ctx: GraphQLContext, name: string) {
   return m;
 }
 
-export function versionsOf(ctx: GraphQLContext, modelId: string) {
-  return ctx.db
-    .select()
-    .from(modelVersions)
-    .where(eq(modelVersions.modelId, modelId))
-    .orderBy(desc(modelVersions.version));
-}
-
-export function aliasesOfModel(ctx: GraphQLContext, modelId: string) {
-  return ctx.db
-    .select()
-    .from(modelAliases)
-    .where(eq(modelAliases.modelId, modelId))
-    .orderBy(modelAliases.alias);
-}
-
 export function aliasHistory(ctx: GraphQLContext, modelId: string) {
   return ctx.db
     .select()

@@ -5,13 +5,25 @@ import {
   type SurgerySpec,
   type TrainSpec,
 } from '@graft/core';
-import { and, arrayContains, desc, eq, getTableColumns, lt, or, sql, type SQL } from 'drizzle-orm';
+import {
+  and,
+  arrayContains,
+  desc,
+  eq,
+  getTableColumns,
+  inArray,
+  lt,
+  or,
+  sql,
+  type SQL,
+} from 'drizzle-orm';
 import type { GraphQLContext } from '../context.js';
-import { artifacts, backbones, datasets, runEpochs, runs } from '../db/schema.js';
+import { datasets, runs } from '../db/schema.js';
 import { BadUserInputError, ConflictError, NotFoundError } from '../errors/index.js';
 import type { RunFilter, StartRunInput } from '../types/run.input.js';
 import { RunOrder } from '../types/run.input.js';
-import { backboneFromRow } from '../worker/backboneFromRow.js';
+import { backboneFromRow } from './backboneLoader.js';
+import { ensureVersionBackbone, getBackbone } from './backbone.service.js';
 import { assertUuid } from './ids.js';
 
 type RunRow = typeof runs.$inferSelect;
@@ -29,10 +41,15 @@ export async function startRun(
   input: StartRunInput,
   startedBy?: string,
 ): Promise<RunRow> {
-  assertUuid('backbone', input.backboneId);
+  if (!input.backboneId === !input.parentVersionId) {
+    throw new BadUserInputError('give exactly one of backboneId and parentVersionId', [
+      { path: 'backboneId', message: 'give exactly one of backboneId and parentVersionId' },
+    ]);
+  }
   assertUuid('dataset', input.datasetId);
-  const [bb] = await ctx.db.select().from(backbones).where(eq(backbones.id, input.backboneId));
-  if (!bb) throw new NotFoundError('backbone', input.backboneId);
+  const bb = input.parentVersionId
+    ? await ensureVersionBackbone(ctx, input.parentVersionId)
+    : await getBackbone(ctx, input.backboneId!);
   const [ds] = await ctx.db.select().from(datasets).where(eq(datasets.id, input.datasetId));
   if (!ds) throw new NotFoundError('dataset', input.datasetId);
   if (!isObject(input.surgery))
@@ -50,7 +67,7 @@ export async function startRun(
   } as unknown as SurgerySpec;
   const train = input.train as unknown as TrainSpec;
   try {
-    const backbone = await backboneFromRow(bb);
+    const backbone = await backboneFromRow(bb, ctx.store);
     validateSurgerySpec(backbone, surgery);
     validateTrainSpec(train, surgery);
     if (JSON.stringify(surgery.head.classes) !== JSON.stringify(ds.classes)) {
@@ -68,26 +85,34 @@ export async function startRun(
     }
     throw err;
   }
-  const [run] = await ctx.db
-    .insert(runs)
-    .values({
-      backboneId: bb.id,
-      datasetId: ds.id,
-      surgery: { request: surgery },
-      train,
-      mode: train.mode,
-      headLr: train.learningRate ?? 1e-3,
-      fineTuneLr: train.mode === 'fine-tuning' ? (train.fineTune?.learningRate ?? 1e-5) : null,
-      tags: input.tags ?? [],
-      startedBy: startedBy ?? null,
-    })
-    .returning();
-  await ctx.queue.send(run!.id, { requestId: ctx.requestId });
-  ctx.logger.info('run queued', { runId: run!.id, backbone: bb.name, mode: train.mode });
-  return run!;
+  // The run row and its job commit together: no queued run without a job, no job without a run.
+  const run = await ctx.transact(async (tx) => {
+    const [row] = await tx.db
+      .insert(runs)
+      .values({
+        backboneId: bb.id,
+        datasetId: ds.id,
+        surgery: { request: surgery },
+        train,
+        mode: train.mode,
+        headLr: train.learningRate ?? 1e-3,
+        fineTuneLr: train.mode === 'fine-tuning' ? (train.fineTune?.learningRate ?? 1e-5) : null,
+        tags: input.tags ?? [],
+        startedBy: startedBy ?? null,
+        parentVersionId: input.parentVersionId ?? null,
+      })
+      .returning();
+    await ctx.queue.send(row!.id, { requestId: ctx.requestId }, tx);
+    return row!;
+  });
+  ctx.logger.info('run queued', { runId: run.id, backbone: bb.name, mode: train.mode });
+  return run;
 }
 
-/** Cancels a queued or running run (a worker that finishes it afterwards records nothing). */
+/**
+ * Cancels a queued or running run: a queued one is never trained, a running one stops within
+ * about a second (its worker checks at each progress write) and records nothing but its log.
+ */
 export async function cancelRun(ctx: GraphQLContext, id: string): Promise<RunRow> {
   assertUuid('run', id);
   const [run] = await ctx.db.select().from(runs).where(eq(runs.id, id));
@@ -97,12 +122,22 @@ export async function cancelRun(ctx: GraphQLContext, id: string): Promise<RunRow
       `run '${id}' is ${run.status}; only queued or running runs can be cancelled`,
     );
   }
+  // Guarded: the run may have ended since it was read.
   const [updated] = await ctx.db
     .update(runs)
     .set({ status: 'cancelled', finishedAt: new Date() })
-    .where(eq(runs.id, id))
+    .where(and(eq(runs.id, id), inArray(runs.status, ['queued', 'running'])))
     .returning();
-  return updated!;
+  if (!updated) {
+    const [now] = await ctx.db.select({ status: runs.status }).from(runs).where(eq(runs.id, id));
+    throw new ConflictError(
+      `run '${id}' is ${now?.status}; only queued or running runs can be cancelled`,
+    );
+  }
+  // A queued run's job goes too; a running one stops at its worker's next progress write.
+  await ctx.queue.cancel(id);
+  ctx.logger.info('run cancelled', { runId: id, was: run.status });
+  return updated;
 }
 
 export async function getRun(ctx: GraphQLContext, id: string): Promise<RunRow> {
@@ -110,18 +145,6 @@ export async function getRun(ctx: GraphQLContext, id: string): Promise<RunRow> {
   const [run] = await ctx.db.select().from(runs).where(eq(runs.id, id));
   if (!run) throw new NotFoundError('run', id);
   return run;
-}
-
-export function artifactsOf(ctx: GraphQLContext, id: string) {
-  return ctx.db.select().from(artifacts).where(eq(artifacts.runId, id)).orderBy(artifacts.name);
-}
-
-export async function runEpochsOf(ctx: GraphQLContext, id: string) {
-  return ctx.db
-    .select()
-    .from(runEpochs)
-    .where(eq(runEpochs.runId, id))
-    .orderBy(runEpochs.phaseIndex, runEpochs.epoch);
 }
 
 /**
@@ -136,16 +159,6 @@ const {
   surgery: _s,
   ...LIST_COLUMNS
 } = getTableColumns(runs);
-
-/** Loads one of the large columns of a run listed without it. */
-export async function runColumn<K extends 'lineage' | 'evaluation' | 'log' | 'surgery'>(
-  ctx: GraphQLContext,
-  id: string,
-  key: K,
-): Promise<RunRow[K]> {
-  const [row] = await ctx.db.select({ value: runs[key] }).from(runs).where(eq(runs.id, id));
-  return row?.value as RunRow[K];
-}
 
 interface Cursor {
   v: number | string | null;

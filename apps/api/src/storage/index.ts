@@ -3,6 +3,7 @@ export {
   createObjectStore,
   ObjectNotFoundError,
   ObjectSizeError,
+  readObject,
   type CreateObjectStoreOptions,
   type ObjectInfo,
   type ObjectStore,

@@ -315,3 +315,10 @@ function checkSize(bytes: number, options: PutObjectOptions, complete: boolean):
     );
   }
 }
+
+/** Reads a whole object into memory. @throws ObjectNotFoundError */
+export async function readObject(store: ObjectStore, key: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of await store.getObject(key)) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}

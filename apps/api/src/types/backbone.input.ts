@@ -7,15 +7,27 @@ export class PreprocessingInput {
   @Field(() => Int, { description: '1 or 3.' }) channels!: number;
 }
 
-@InputType()
+@InputType({ description: 'An archive uploaded with POST /uploads.' })
+export class UploadedModelInput {
+  @Field(() => String, { description: 'The key POST /uploads answered (sha256/<hex>).' })
+  key!: string;
+}
+
+@InputType({ description: 'A tfjs LayersModel to register: a name and exactly one source.' })
 export class RegisterBackboneInput {
   @Field(() => String, { description: 'Unique name: letters, digits, dots, dashes, underscores.' })
   name!: string;
   @Field(() => String, {
+    nullable: true,
     description:
-      'A server-side directory holding model.json, a model.json path, or an http(s) URL.',
+      'A server directory holding model.json or a model.json path (embedded mode), or an http(s) URL of a model.json (under GRAFT_BACKBONE_URL_PREFIXES).',
   })
-  sourceUri!: string;
+  sourceUri?: string;
+  @Field(() => UploadedModelInput, {
+    nullable: true,
+    description: 'A .tar or .tar.gz holding model.json and its weight files.',
+  })
+  upload?: UploadedModelInput;
   @Field(() => PreprocessingInput, {
     nullable: true,
     description: 'Default: pixels / 255 with the model input channels.',

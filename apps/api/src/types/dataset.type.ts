@@ -8,11 +8,19 @@ export class ClassCount {
 }
 
 @ObjectType({
-  description: 'Images in the dataset; train/validation/test splits are drawn per run.',
+  description:
+    "Images in the dataset, and in each part of the split runs train, validate and test on (stratified 70/15/15 per class: a run's seed changes which images fall in each part, not how many).",
 })
 export class DatasetCounts {
   @Field(() => Int) total!: number;
   @Field(() => [ClassCount]) perClass!: ClassCount[];
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Null for datasets registered before splits were counted.',
+  })
+  train!: number | null;
+  @Field(() => Int, { nullable: true }) validation!: number | null;
+  @Field(() => Int, { nullable: true }) test!: number | null;
 }
 
 @ObjectType({ description: 'A labelled image set runs train and evaluate on.' })

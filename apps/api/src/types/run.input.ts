@@ -4,10 +4,20 @@ import { RunStatus } from './run.type.js';
 
 @InputType({
   description:
-    'What to train: a backbone, a dataset, and the core SurgerySpec and TrainSpec as JSON.',
+    'What to train: a backbone (or a model version to fine-tune), a dataset, and the core SurgerySpec and TrainSpec as JSON.',
 })
 export class StartRunInput {
-  @Field(() => ID) backboneId!: string;
+  @Field(() => ID, {
+    nullable: true,
+    description: 'The backbone to start from; or give parentVersionId.',
+  })
+  backboneId?: string;
+  @Field(() => ID, {
+    nullable: true,
+    description:
+      "A model version to start from instead of a backbone: its trained model becomes the run's backbone (`<model>.v<n>`; a default cut replaces its head) and the run, and any version made from it, descends from it in the lineage.",
+  })
+  parentVersionId?: string;
   @Field(() => ID) datasetId!: string;
   @Field(() => GraphQLJSON, {
     description: 'SurgerySpec; head.classes defaults to the dataset classes.',

@@ -4,6 +4,7 @@
  * lineage in one short transaction. A failure keeps the run's log and error.
  */
 import {
+  GraftError,
   buildLineageRecord,
   DirectoryBlobStore,
   exportLayersModel,
@@ -18,7 +19,7 @@ import { join } from 'node:path';
 import type { Db } from '../db/index.js';
 import { artifacts, backbones, datasets, runEpochs, runs } from '../db/schema.js';
 import type { ObjectStore, StoredObject } from '../storage/index.js';
-import { backboneFromRow } from './backboneFromRow.js';
+import { backboneFromRow } from '../services/backboneLoader.js';
 import { materializeDataset } from '../datasets/materialize.js';
 
 /** What a worker needs to execute runs. */
@@ -27,10 +28,29 @@ export interface ExecuteRunDeps {
   store: ObjectStore;
   /** Called with every progress event (throttling is the caller's). */
   onProgress?: (runId: string, p: TrainProgress) => void;
+  /** Aborted when the run is cancelled while it trains: training stops and nothing is recorded. */
+  signal?: AbortSignal;
+  /**
+   * Attempts the queue will still make after this one. While some remain, a failure that is not
+   * about the run's spec or data (`GraftError`) re-queues the run and throws
+   * {@link RetryableRunError}, so the queue retries it; default 0 (such failures fail the run).
+   */
+  retriesLeft?: number;
 }
 
-/** How a run ended: `skipped` when it was not queued/running any more (cancelled, or done by another attempt). */
-export type ExecuteRunOutcome = 'succeeded' | 'failed' | 'skipped';
+/** This attempt failed for a reason that may pass (see `ExecuteRunDeps.retriesLeft`). */
+export class RetryableRunError extends Error {
+  constructor(readonly original: Error) {
+    super(`attempt failed, to be retried: ${original.message}`, { cause: original });
+    this.name = 'RetryableRunError';
+  }
+}
+
+/**
+ * How a run ended: `skipped` when it was not queued/running any more (cancelled before, or done
+ * by another attempt); `cancelled` when it was cancelled while this attempt trained.
+ */
+export type ExecuteRunOutcome = 'succeeded' | 'failed' | 'skipped' | 'cancelled';
 
 export async function executeRun(runId: string, deps: ExecuteRunDeps): Promise<ExecuteRunOutcome> {
   const { db, store } = deps;
@@ -58,7 +78,7 @@ export async function executeRun(runId: string, deps: ExecuteRunDeps): Promise<E
     const [ds] = await db.select().from(datasets).where(eq(datasets.id, run.datasetId));
     if (!bb || !ds)
       throw new Error('the run references a backbone or dataset that no longer exists');
-    const backbone = await backboneFromRow(bb);
+    const backbone = await backboneFromRow(bb, store);
     const [h, w, c] = run.surgery.request.inputShape ?? backbone.inputShape;
     const set = await materializeDataset(ds.source, {
       store,
@@ -76,6 +96,7 @@ export async function executeRun(runId: string, deps: ExecuteRunDeps): Promise<E
       train: run.train,
       log,
       onProgress: (p) => deps.onProgress?.(runId, p),
+      ...(deps.signal ? { signal: deps.signal } : {}),
     });
     // Upload first; record after (a key in the database always names a whole object).
     const local = new DirectoryBlobStore({ root: work });
@@ -164,16 +185,33 @@ export async function executeRun(runId: string, deps: ExecuteRunDeps): Promise<E
     });
     return superseded ? 'skipped' : 'succeeded';
   } catch (err) {
-    log(`error: ${(err as Error).message}`);
+    const cancelled = deps.signal?.aborted === true;
+    log(cancelled ? 'cancelled while training' : `error: ${(err as Error).message}`);
+    const keepLog = run.log + logLines.map((l) => `${l}\n`).join('');
+    const mine = and(eq(runs.id, runId), eq(runs.attempt, attempt));
+    if (cancelled) {
+      await db.update(runs).set({ log: keepLog }).where(mine);
+      return 'cancelled';
+    }
+    // A bad spec or bad data fails the same way every time; anything else (the store or the
+    // database out of reach, a lost connection) may not: the run goes back to the queue and
+    // pg-boss retries it while retries remain.
+    if (!(err instanceof GraftError) && (deps.retriesLeft ?? 0) > 0) {
+      await db
+        .update(runs)
+        .set({ status: 'queued', error: (err as Error).message, log: keepLog })
+        .where(and(mine, eq(runs.status, 'running')));
+      throw new RetryableRunError(err as Error);
+    }
     await db
       .update(runs)
       .set({
         status: 'failed',
         finishedAt: new Date(),
         error: (err as Error).message,
-        log: run.log + logLines.map((l) => `${l}\n`).join(''),
+        log: keepLog,
       })
-      .where(and(eq(runs.id, runId), eq(runs.attempt, attempt)));
+      .where(and(mine, eq(runs.status, 'running')));
     return 'failed';
   } finally {
     await rm(work, { recursive: true, force: true });

@@ -46,6 +46,8 @@ export async function startRunWorker({
   await queue.work(async (job) => {
     const last = new Map<string, number>();
     const writes: Promise<unknown>[] = [];
+    // A cancelled run is noticed at its next progress write (every PROGRESS_INTERVAL_MS).
+    const cancel = new AbortController();
     const onProgress = (runId: string, p: TrainProgress): void => {
       const now = Date.now();
       const final = p.stage === 'train' && p.valLoss !== undefined;
@@ -56,6 +58,10 @@ export async function startRunWorker({
           .update(runs)
           .set({ progress: { ...p, at: new Date(now).toISOString() } })
           .where(eq(runs.id, runId))
+          .returning({ status: runs.status })
+          .then(([row]) => {
+            if (row?.status === 'cancelled') cancel.abort(new Error('the run was cancelled'));
+          })
           .catch((error: unknown) => logger.warn('progress write failed', { runId, error })),
       );
     };
@@ -67,9 +73,20 @@ export async function startRunWorker({
     log.info('run started', { attempt: job.retryCount + 1 });
     heartbeat.set(job.runId);
     try {
-      const outcome = await executeRun(job.runId, { db, store, onProgress });
+      const outcome = await executeRun(job.runId, {
+        db,
+        store,
+        onProgress,
+        signal: cancel.signal,
+        retriesLeft: job.retryLimit - job.retryCount,
+      });
       await Promise.all(writes);
       log.info('run ended', { outcome });
+    } catch (error) {
+      await Promise.all(writes);
+      // RetryableRunError: the run is queued again; pg-boss retries the job after its delay.
+      log.warn('run attempt failed; the queue retries it', { error });
+      throw error;
     } finally {
       heartbeat.set(null);
     }

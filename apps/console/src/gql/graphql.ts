@@ -60,10 +60,13 @@ export type RunStatus =
   | 'running'
   | 'succeeded';
 
-/** What to train: a backbone, a dataset, and the core SurgerySpec and TrainSpec as JSON. */
+/** What to train: a backbone (or a model version to fine-tune), a dataset, and the core SurgerySpec and TrainSpec as JSON. */
 export type StartRunInput = {
-  backboneId: string | number;
+  /** The backbone to start from; or give parentVersionId. */
+  backboneId?: string | number | null | undefined;
   datasetId: string | number;
+  /** A model version to start from instead of a backbone: its trained model becomes the run's backbone (`<model>.v<n>`; a default cut replaces its head) and the run, and any version made from it, descends from it in the lineage. */
+  parentVersionId?: string | number | null | undefined;
   /** SurgerySpec; head.classes defaults to the dataset classes. */
   surgery: unknown;
   tags?: Array<string> | null | undefined;

@@ -54,6 +54,8 @@ export interface FitPhaseArgs {
   onProgress?: (p: TrainProgress) => void;
   /** Fresh training inputs for an epoch (e.g. from augmented images); default: `train.features` every epoch. */
   trainFeaturesForEpoch?: (epoch: number) => Promise<Features>;
+  /** Checked every batch: an aborted signal stops the phase (it rejects with the reason). */
+  signal?: AbortSignal;
 }
 
 /** Result of a phase. */
@@ -189,6 +191,7 @@ export async function fitPhase(a: FitPhaseArgs): Promise<FitPhaseResult> {
         cost.dispose();
         batchCorrect.dispose();
         await yieldToEventLoop();
+        a.signal?.throwIfAborted();
         lossSum += c * idx.length;
         correct += bc;
         step++;

@@ -231,6 +231,27 @@ describe('trainTransferModel', () => {
     expect(turns).toBeGreaterThanOrEqual((ticksAtBatch.length - 1) / 2);
   });
 
+  it('stops when its signal is aborted, with the reason, and leaks nothing', async () => {
+    const controller = new AbortController();
+    const before = tf.memory().numTensors;
+    let batches = 0;
+    const reason = new Error('cancelled by the user');
+    await expect(
+      trainTransferModel({
+        backbone: tiny,
+        data,
+        surgery: surgery(),
+        train: { ...fe, epochs: 5 },
+        signal: controller.signal,
+        onProgress: (p) => {
+          if (p.stage === 'train' && ++batches === 3) controller.abort(reason);
+        },
+      }),
+    ).rejects.toBe(reason);
+    expect(batches).toBe(3); // no batch ran after the abort
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('refuses a dangerous fine-tuning learning rate, with the reason', async () => {
     const train: TrainSpec = { ...fe, mode: 'fine-tuning', fineTune: { learningRate: 0.01 } };
     const args = {

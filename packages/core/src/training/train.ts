@@ -52,6 +52,11 @@ export interface TrainTransferArgs {
   onProgress?: (p: TrainProgress) => void;
   /** Log lines (routing decisions, cache hits); default: none. */
   log?: (line: string) => void;
+  /**
+   * Stops the run when aborted: checked before each stage and every training batch; the run
+   * then rejects with the signal's reason and keeps nothing.
+   */
+  signal?: AbortSignal;
 }
 
 /** How one phase ran. */
@@ -229,6 +234,7 @@ async function trainPlanned(args: TrainTransferArgs, p: Planned): Promise<TrainR
   let testFeatures: Features | undefined;
   try {
     for (const ph of phaseSpecs) {
+      args.signal?.throwIfAborted();
       setFrozen(model, ph.frozen);
       // Re-applying layers in a suffix raises their reference counts; disposing the suffix lowers them.
       lastSplit?.suffix.dispose();
@@ -360,6 +366,7 @@ async function trainPlanned(args: TrainTransferArgs, p: Planned): Promise<TrainR
         seed: seed + phases.length,
         earlyStopping: train.earlyStopping === undefined ? { patience: 3 } : train.earlyStopping,
         onProgress: args.onProgress,
+        ...(args.signal ? { signal: args.signal } : {}),
         trainFeaturesForEpoch: augmenting
           ? async (epoch) => {
               const augmented = augmentImageSet(
@@ -415,6 +422,7 @@ async function trainPlanned(args: TrainTransferArgs, p: Planned): Promise<TrainR
     }
 
     // 3. Evaluation on the test split.
+    args.signal?.throwIfAborted();
     args.onProgress?.({
       stage: 'evaluate',
       phase: 'test',
