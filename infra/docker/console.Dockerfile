@@ -19,6 +19,10 @@ FROM node:${NODE_VERSION}-bookworm-slim AS runtime
 WORKDIR /app/apps/console
 ENV NODE_ENV=production NEXT_TELEMETRY_DISABLED=1 CONSOLE_PORT=3000
 COPY --from=build --chown=node:node /app/node_modules /app/node_modules
+# The console's own dependencies that clash with the root's (React 19 here; the root's React 18
+# is the API's, for GraphiQL): npm ci installs them in the workspace, where `next start`
+# resolves them first. infra.test.ts checks these folders against package-lock.json.
+COPY --from=build --chown=node:node /app/apps/console/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/apps/console/package.json ./
 COPY --from=build --chown=node:node /app/apps/console/.next .next
 COPY --from=build --chown=node:node /app/apps/console/next.config.ts ./

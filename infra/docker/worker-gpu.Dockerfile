@@ -21,26 +21,45 @@ RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates
      | tar -xJ -C /usr/local --strip-components=1 \
   && apt-get purge -y curl xz-utils && apt-get autoremove -y && rm -rf /var/lib/apt/lists/*
 
+# Compiles core and the API; its node_modules (with the dev dependencies) stay here.
 FROM node AS build
-ARG TFJS_VERSION
 WORKDIR /app
-RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ \
-  && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json .npmrc ./
 COPY packages/core/package.json packages/core/
 COPY apps/api/package.json apps/api/
-RUN npm ci --no-audit --no-fund --workspace @graft/core --workspace @graft/api --include-workspace-root \
-  && npm install --no-save "@tensorflow/tfjs-node-gpu@${TFJS_VERSION}"
+RUN npm ci --no-audit --no-fund --workspace @graft/core --workspace @graft/api --include-workspace-root
 COPY tsconfig.base.json ./
 COPY packages/core packages/core
 COPY apps/api apps/api
 RUN npm run build -w @graft/core && npm run build -w @graft/api
 
+# Production dependencies only, plus tfjs-node-gpu. It is in no package.json (it cannot be
+# installed on machines without internet; core loads it when present), so `npm prune` would
+# remove it as extraneous: it is installed after an `npm ci --omit=dev`, in a stage of its own.
+FROM node AS deps
+ARG TFJS_VERSION
+WORKDIR /app
+# node-gyp's toolchain, for when no prebuilt tfjs-node binding matches.
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ \
+  && rm -rf /var/lib/apt/lists/*
+COPY package.json package-lock.json .npmrc ./
+COPY packages/core/package.json packages/core/
+COPY apps/api/package.json apps/api/
+RUN npm ci --omit=dev --no-audit --no-fund --workspace @graft/core --workspace @graft/api --include-workspace-root \
+  && npm install --omit=dev --no-save --no-audit --no-fund "@tensorflow/tfjs-node-gpu@${TFJS_VERSION}"
+
 FROM node AS runtime
 WORKDIR /app
 ENV NODE_ENV=production GRAFT_DATA_DIR=/var/lib/graft
 RUN useradd --create-home --uid 10001 graft && mkdir -p /var/lib/graft && chown graft /var/lib/graft
-COPY --from=build --chown=graft /app /app
+COPY --from=deps --chown=graft /app/node_modules node_modules
+COPY --from=build --chown=graft /app/package.json ./
+COPY --from=build --chown=graft /app/packages/core/package.json packages/core/
+COPY --from=build --chown=graft /app/packages/core/dist packages/core/dist
+COPY --from=build --chown=graft /app/packages/core/assets packages/core/assets
+COPY --from=build --chown=graft /app/apps/api/package.json apps/api/
+COPY --from=build --chown=graft /app/apps/api/dist apps/api/dist
+COPY --from=build --chown=graft /app/apps/api/drizzle apps/api/drizzle
 USER graft
 HEALTHCHECK NONE
 CMD ["node", "apps/api/dist/cli.js", "worker"]

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { loadConfig } from './env.js';
 import { createServer, type GraftServer } from './server.js';
+import { startEmbeddedS3, type EmbeddedS3 } from './storage/index.js';
 import { createTempDir } from './testing/tempDir.js';
 
 /** Counts of libuv handles and requests keeping the process alive, by type. */
@@ -92,5 +93,62 @@ describe('createServer (embedded mode: PGlite + in-process S3)', () => {
     const after = activeResources();
     const leaked = [...after].filter(([type, count]) => count > (before.get(type) ?? 0));
     expect(leaked).toEqual([]);
+  });
+});
+
+describe('/readyz with an object store that goes down', () => {
+  let dir: { path: string; remove(): Promise<void> };
+  let s3: EmbeddedS3 | undefined;
+  let s3Port: number;
+  let server: GraftServer;
+
+  // An S3 server apart from the API, as MinIO is in production: the API reaches it at
+  // S3_ENDPOINT, and the test stops it and starts it again on the same port.
+  const startS3 = async (port: number) =>
+    (s3 = await startEmbeddedS3({ directory: `${dir.path}/s3-server`, port }));
+
+  beforeAll(async () => {
+    dir = await createTempDir();
+    const first = await startS3(0);
+    s3Port = Number(new URL(first.endpoint).port);
+    server = await createServer({
+      config: loadConfig({
+        PORT: '0',
+        GRAFT_DATA_DIR: dir.path,
+        LOG_LEVEL: 'silent',
+        S3_ENDPOINT: first.endpoint,
+        S3_ACCESS_KEY: first.accessKey,
+        S3_SECRET_KEY: first.secretKey,
+      }),
+      worker: false,
+    });
+    await server.listen();
+  });
+  afterAll(async () => {
+    await server?.close();
+    await s3?.close();
+    await dir?.remove();
+  });
+
+  it('answers 503 naming the storage check while S3 is down, 200 once it is back', async () => {
+    expect(server.config.storage.kind).toBe('s3');
+    const up = await fetch(`${server.url}/readyz`);
+    expect(up.status).toBe(200);
+
+    await s3!.close();
+    s3 = undefined;
+    const down = await fetch(`${server.url}/readyz`);
+    expect(down.status).toBe(503);
+    expect(await down.json()).toEqual({
+      status: 'unavailable',
+      checks: { database: 'ok', storage: 'failed', queue: 'ok' },
+    });
+    // /healthz only says the process answers.
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+
+    await startS3(s3Port);
+    const back = await fetch(`${server.url}/readyz`);
+    expect(back.status).toBe(200);
+    expect(await back.json()).toMatchObject({ checks: { storage: 'ok' } });
   });
 });

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,11 +54,64 @@ async function codes(...invocations: string[][]): Promise<number[]> {
   return (await Promise.all(invocations.map((args) => graft(args)))).map((r) => r.code);
 }
 
+/** `script` from util-linux runs a command under a pseudo-terminal (Debian's bsdutils has it). */
+const SCRIPT = (() => {
+  try {
+    execFileSync('script', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/**
+ * Runs `graft` on a pseudo-terminal (`script -qefc`: quiet, flush, the child's exit code), so
+ * that its stdout is a TTY, as for a person at a terminal. stdout and stderr both arrive in the
+ * captured terminal output, with CRLF line ends.
+ */
+function graftInTerminal(args: string[]): Promise<{ code: number; output: string }> {
+  const quote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
+  const command = [process.execPath, MAIN, ...args].map(quote).join(' ');
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-qefc', command, '/dev/null'], {
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        HOME: dir,
+        GRAFT_CONFIG: join(dir, 'config.json'),
+        GRAFT_URL: api.server.url,
+        GRAFT_KEY: key,
+      },
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 25_000,
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, output }));
+  });
+}
+
 async function gql<T>(query: string, variables?: Record<string, unknown>): Promise<T> {
   const res = await api.gql<T>(query, variables);
   expect(res.errors).toBeUndefined();
   return res.data!;
 }
+
+/** A head that barely trains (learning rate 1e-7, one epoch): a much worse run than GOOD_SPEC's. */
+const WEAK_SPEC = {
+  backbone: 'lenet5-mnist04',
+  dataset: 'digits-5-6',
+  train: {
+    mode: 'feature-extraction',
+    epochs: 1,
+    learningRate: 1e-7,
+    earlyStopping: false,
+    engine: { workers: 0 },
+  },
+  tags: ['cli-weak'],
+};
 
 const GOOD_SPEC = {
   backbone: 'lenet5-mnist04',
@@ -182,6 +235,7 @@ describe('graft backbones / layers', () => {
 
 describe('graft run / runs / models / lineage', () => {
   let runId: string;
+  let weakRunId: string;
 
   it('prints validation errors per field (3) and unknown names (4)', async () => {
     const bad = join(dir, 'bad.json');
@@ -246,6 +300,74 @@ describe('graft run / runs / models / lineage', () => {
     ).toEqual([4, 4]);
   });
 
+  it('watches a run as JSON lines (--json): one progress event a line, to the end', async () => {
+    const spec = join(dir, 'weak.json');
+    await writeFile(spec, JSON.stringify(WEAK_SPEC));
+    const started = await graft(['run', 'start', '-f', spec, '--json']);
+    expect(started.code).toBe(0);
+    weakRunId = (JSON.parse(started.stdout) as { startRun: { id: string } }).startRun.id;
+
+    const watched = await graft(['run', 'watch', weakRunId, '--json']);
+    expect(watched.stderr).toBe('');
+    expect(watched.code).toBe(0);
+    const lines = watched.stdout.trimEnd().split('\n');
+    // Only events: no header, no summary line.
+    const events = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(events.length).toBeGreaterThanOrEqual(2);
+    for (const e of events) {
+      expect(e['runId']).toBe(weakRunId);
+      expect(Object.keys(e)).toEqual(expect.arrayContaining(['status', 'epoch', 'imagesPerSec']));
+    }
+    // Statuses only move forward, and the stream ends with the run.
+    const order = ['queued', 'running', 'succeeded'];
+    const ranks = events.map((e) => order.indexOf(e['status'] as string));
+    expect(ranks).not.toContain(-1);
+    expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
+    expect(events.at(-1)).toMatchObject({
+      status: 'succeeded',
+      stage: 'train',
+      epoch: 1,
+      epochs: 1,
+    });
+    expect(events.some((e) => ((e['imagesPerSec'] as number | null) ?? 0) > 0)).toBe(true);
+  });
+
+  it.runIf(SCRIPT)('draws a progress bar on a terminal', async () => {
+    const spec = join(dir, 'spec.json');
+    const started = await graft(['run', 'start', '-f', spec, '--json']);
+    const id = (JSON.parse(started.stdout) as { startRun: { id: string } }).startRun.id;
+
+    const { code, output: raw } = await graftInTerminal(['run', 'watch', id]);
+    expect(code, raw).toBe(0);
+    // Escape characters made visible, to match the terminal's control sequences.
+    const output = raw.replaceAll('\x1b', '<ESC>');
+    // cli-progress hides the cursor, redraws its line in place (cursor to column 1, erase to
+    // the end of the line) and shows the cursor again.
+    expect(output).toContain('<ESC>[?25l');
+    expect(output).toContain('<ESC>[?25h');
+    const draws = [...output.matchAll(/<ESC>\[1G([=-]{24}) (\d+)% {2}(.*?)<ESC>\[0K/g)];
+    expect(draws.length, output).toBeGreaterThanOrEqual(2);
+    const percents = draws.map((d) => Number(d[2]));
+    expect(percents[0]).toBeLessThan(100); // drawn while the run was queued or running
+    expect(percents).toEqual([...percents].sort((a, b) => a - b));
+    const last = draws.at(-1)!;
+    expect(last[1]).toBe('='.repeat(24));
+    expect(last[2]).toBe('100');
+    // On a terminal the status is coloured (green), and the info has the epoch, loss and speed.
+    expect(last[3]).toMatch(
+      /^<ESC>\[32msucceeded {2}train\/head {2}epoch 2\/2 .*loss \d.*img\/s<ESC>\[39m$/,
+    );
+    // One line for the header, the bar redrawn in place, one for the summary: no line per event.
+    const lines = output.split(/\r?\n/).filter(Boolean);
+    expect(lines, output).toHaveLength(3);
+    expect(lines[0]).toMatch(
+      new RegExp(`^Run ${id}: feature-extraction, lenet5-mnist04 on digits-5-6`),
+    );
+    expect(lines[2]).toMatch(
+      new RegExp(`^Run ${id} <ESC>\\[32msucceeded<ESC>\\[39m: best val accuracy \\d+\\.\\d%`),
+    );
+  });
+
   it('lists runs with filters and sorting', async () => {
     const [all, succeeded, cancelled, limited, none, unknown] = await Promise.all([
       graft(['runs', 'ls']),
@@ -273,13 +395,63 @@ describe('graft run / runs / models / lineage', () => {
         'm',
       ),
     );
-    type Page = { runs: { items: { id: string; status: string }[] } };
-    expect((JSON.parse(succeeded.stdout) as Page).runs.items.map((r) => r.id)).toEqual([runId]);
+    type Page = { runs: { items: { id: string; status: string; testAccuracy: number | null }[] } };
+    const best = (JSON.parse(succeeded.stdout) as Page).runs.items;
+    expect(best.every((r) => r.status === 'succeeded')).toBe(true);
+    expect(best.map((r) => r.id)).toEqual(expect.arrayContaining([runId, weakRunId]));
     expect(cancelled.stdout).not.toContain(runId);
     expect(cancelled.stdout).toMatch(/ cancelled /);
     expect((JSON.parse(limited.stdout) as Page).runs.items).toHaveLength(1);
     expect(none.stdout).toBe('No runs.\n');
     expect(unknown.code).toBe(4);
+  });
+
+  it('sorts runs best first, unfinished last (--sort)', async () => {
+    type Row = {
+      id: string;
+      status: string;
+      bestValAccuracy: number | null;
+      testAccuracy: number | null;
+    };
+    const page = async (...args: string[]) => {
+      const r = await graft(['runs', 'ls', '--limit', '100', '--json', ...args]);
+      expect(r.code).toBe(0);
+      return (JSON.parse(r.stdout) as { runs: { items: Row[] } }).runs.items;
+    };
+    const [byDate, byTest, byVal, table] = await Promise.all([
+      page(),
+      page('--sort', 'testAccuracy'),
+      page('--sort', 'bestValAccuracy'),
+      graft(['runs', 'ls', '--status', 'succeeded', '--sort', 'testAccuracy']),
+    ]);
+    // The weak run is newer than the good one, so newest first puts it before...
+    const ids = byDate.map((r) => r.id);
+    expect(ids.indexOf(weakRunId)).toBeLessThan(ids.indexOf(runId));
+    // ...and best first after it: the order comes from the metric, not from the dates.
+    for (const [rows, metric] of [
+      [byTest, 'testAccuracy'],
+      [byVal, 'bestValAccuracy'],
+    ] as const) {
+      expect(rows.map((r) => r.id).sort()).toEqual([...ids].sort());
+      const values = rows.map((r) => r[metric]);
+      const known = values.filter((v): v is number => v !== null);
+      expect(new Set(known).size, `${metric}: distinct values to order`).toBeGreaterThanOrEqual(2);
+      expect(known).toEqual([...known].sort((a, b) => b - a));
+      // Runs without the metric (the cancelled one) come last.
+      expect(values.slice(known.length).every((v) => v === null)).toBe(true);
+      expect(values.slice(0, known.length).every((v) => v !== null)).toBe(true);
+      expect(values.at(-1)).toBeNull();
+      const at = rows.map((r) => r.id);
+      expect(at.indexOf(runId), metric).toBeLessThan(at.indexOf(weakRunId));
+    }
+    // The table keeps that order.
+    const lines = table.stdout.trimEnd().split('\n').slice(1);
+    const testAcc = lines.map((l) => Number(/ (\d+\.\d)% +(\d+\.\d)% /.exec(l)?.[2]));
+    expect(testAcc).toEqual(
+      byTest
+        .filter((r) => r.status === 'succeeded')
+        .map((r) => Number((r.testAccuracy! * 100).toFixed(1))),
+    );
   });
 
   it('lists models and promotes a version; viewers are forbidden (6); unknown model (4)', async () => {
@@ -357,5 +529,49 @@ describe('graft run / runs / models / lineage', () => {
         ['lineage', 'digits@'],
       ),
     ).toEqual([4, 4, 2]);
+  });
+});
+
+describe('graft (server errors)', () => {
+  // Real faults of the real API, no mock: the database loses a table a request needs (as a bad
+  // migration or a restore in progress would do), then gets it back.
+  async function withoutTable<T>(table: string, work: () => Promise<T>): Promise<T> {
+    const pool = api.server.database.pool;
+    await pool.query(`ALTER TABLE ${table} RENAME TO ${table}_unavailable`);
+    try {
+      return await work();
+    } finally {
+      await pool.query(`ALTER TABLE ${table}_unavailable RENAME TO ${table}`);
+    }
+  }
+
+  it('exits 1 on a masked INTERNAL_SERVER_ERROR (a resolver failing)', async () => {
+    const r = await withoutTable('backbones', () => graft(['backbones', 'ls']));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: server error \(INTERNAL_SERVER_ERROR\): /);
+    // Masked: nothing of the SQL error reaches the client.
+    expect(r.stderr).not.toMatch(/backbones_unavailable|relation|does not exist|select/i);
+    expect((await graft(['backbones', 'ls'])).code).toBe(0);
+  });
+
+  it('exits 1 on an HTTP 500 (the key cannot be checked)', async () => {
+    const [raw, r] = await withoutTable('api_keys', async () => {
+      const response = await fetch(`${api.server.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+        body: JSON.stringify({ query: '{ me { name } }' }),
+      });
+      return [
+        { status: response.status, body: await response.text() },
+        await graft(['models', 'ls']),
+      ] as const;
+    });
+    expect(raw.status).toBe(500);
+    const body = JSON.parse(raw.body) as { errors: { extensions: { code: string } }[] };
+    expect(body.errors[0]?.extensions.code).toBe('INTERNAL_SERVER_ERROR');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: server error \(INTERNAL_SERVER_ERROR\): /);
+    expect(r.stderr).not.toMatch(/api_keys_unavailable|relation|does not exist/i);
+    expect((await graft(['models', 'ls'])).code).toBe(0);
   });
 });
