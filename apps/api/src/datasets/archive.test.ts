@@ -136,7 +136,27 @@ describe('uploaded dataset archives', () => {
   });
 
   it('refuses uploads over the limit, without a key, and unknown keys', async () => {
-    expect((await upload(Buffer.alloc(400_000, 1))).status).toBe(413);
+    const stored = async () => (await api.server.store.list()).length;
+    const before = await stored();
+    const declared = await upload(Buffer.alloc(400_000, 1));
+    expect(declared.status).toBe(413);
+    expect(await declared.json()).toMatchObject({ code: 'BAD_USER_INPUT' });
+    // Streamed without a content-length: refused once the limit is crossed, nothing kept.
+    const chunk = Buffer.alloc(64 * 1024, 2);
+    const streamed = await fetch(`${api.server.url}/uploads`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream', authorization: api.authorization },
+      body: new ReadableStream({
+        start(controller) {
+          for (let i = 0; i < 7; i++) controller.enqueue(chunk);
+          controller.close();
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit);
+    expect(streamed.status).toBe(413);
+    expect(await streamed.json()).toMatchObject({ code: 'BAD_USER_INPUT' });
+    expect(await stored()).toBe(before);
     expect((await upload(Buffer.from('x'), null)).status).toBe(401);
     const missing = await api.gql(CREATE, {
       input: { name: 'missing', archive: { key: `sha256/${'0'.repeat(64)}` } },

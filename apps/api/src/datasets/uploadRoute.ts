@@ -1,4 +1,5 @@
 import type { Request, Response } from 'express';
+import { PassThrough } from 'node:stream';
 import { identify, roleAtLeast } from '../auth/index.js';
 import type { Db } from '../db/index.js';
 import type { Logger } from '../logger.js';
@@ -43,18 +44,49 @@ export function uploadRoute(deps: {
       return;
     }
     try {
-      const stored = await deps.store.putObject(req, { maxBytes: deps.maxBytes });
+      // Through a pass-through: the store destroys a body it refuses, and destroying the request
+      // would reset the connection before the client reads the 413.
+      const body = req.pipe(new PassThrough());
+      const stored = await deps.store.putObject(body, { maxBytes: deps.maxBytes });
       res.status(201).json(stored);
     } catch (err) {
       if (err instanceof ObjectSizeError) {
-        res.status(413).json({
-          code: 'BAD_USER_INPUT',
-          error: `upload is over the limit of ${deps.maxBytes} bytes`,
-        });
+        // Read (and drop) the rest of the body before answering: a client still sending would
+        // otherwise see its connection reset instead of the 413. Bounded, then the socket goes.
+        req.unpipe();
+        await drain(req, 10_000);
+        res
+          .status(413)
+          .set('connection', 'close')
+          .json({
+            code: 'BAD_USER_INPUT',
+            error: `upload is over the limit of ${deps.maxBytes} bytes`,
+          });
         return;
       }
       deps.logger.error('upload failed', { error: err });
       res.status(500).json({ code: 'INTERNAL_SERVER_ERROR', error: 'upload failed' });
     }
   };
+}
+
+/** Resolves once the request body has been read to its end, or after `ms`. */
+function drain(req: Request, ms: number): Promise<void> {
+  if (req.readableEnded) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      req.destroy();
+      resolve();
+    }, ms);
+    req.once('end', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    for (const event of ['error', 'close'])
+      req.once(event, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    req.resume();
+  });
 }

@@ -100,6 +100,15 @@ export class RunResolver {
     return run.startedBy ? loaders(ctx).apiKeyName.load(run.startedBy) : null;
   }
 
+  @FieldResolver(() => RunProgress, {
+    nullable: true,
+    description:
+      'The latest progress event (what runProgress streams), for clients that poll; null before the run starts.',
+  })
+  progress(@Root() run: Run & { progress?: Record<string, unknown> | null }): RunProgress | null {
+    return run.progress ? { ...run.progress, runId: run.id, status: run.status } : null;
+  }
+
   @FieldResolver(() => [RunEpoch], { description: 'Per-epoch metrics, phase by phase.' })
   epochs(@Root() run: Run, @Ctx() ctx: GraphQLContext): Promise<RunEpoch[]> {
     return loaders(ctx).epochs.load(run.id);

@@ -6,7 +6,7 @@ import { createDatabase, type Database } from '../db/index.js';
 import { artifacts, backbones, datasets, runEpochs, runs } from '../db/schema.js';
 import { createObjectStore, type ObjectStore } from '../storage/index.js';
 import { createTempDir } from '../testing/tempDir.js';
-import { executeRun } from './executeRun.js';
+import { executeRun, RetryableRunError } from './executeRun.js';
 
 let dir: { path: string; remove(): Promise<void> };
 let database: Database;
@@ -153,5 +153,27 @@ describe('executeRun', () => {
     const id = await queueRun(1e-3);
     await database.db.update(runs).set({ status: 'cancelled' }).where(eq(runs.id, id));
     expect(await executeRun(id, { db: database.db, store })).toBe('skipped');
+  });
+
+  it('re-queues a run whose store is out of reach while retries remain, then fails it', async () => {
+    // A real S3 server that has stopped: uploads are refused at the connection.
+    const down = await createObjectStore({
+      kind: 'embedded',
+      directory: `${dir.path}/s3-down`,
+      port: 0,
+      bucket: 'graft-down',
+      region: 'us-east-1',
+    });
+    await down.close();
+    const id = await queueRun(1e-3);
+    const row = async () => (await database.db.select().from(runs).where(eq(runs.id, id)))[0]!;
+    await expect(
+      executeRun(id, { db: database.db, store: down, retriesLeft: 1 }),
+    ).rejects.toBeInstanceOf(RetryableRunError);
+    expect(await row()).toMatchObject({ status: 'queued', attempt: 1 });
+    expect((await row()).error).not.toBeNull();
+    expect(await executeRun(id, { db: database.db, store: down, retriesLeft: 0 })).toBe('failed');
+    expect(await row()).toMatchObject({ status: 'failed', attempt: 2 });
+    expect(await database.db.select().from(artifacts).where(eq(artifacts.runId, id))).toEqual([]);
   });
 });
