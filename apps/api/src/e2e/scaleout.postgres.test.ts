@@ -169,6 +169,12 @@ describe('API + 3 worker processes on one Postgres', () => {
     expect(rescuers).toHaveLength(1);
     const reaped = workers.flatMap((w) => w.lines).find((l) => messageOf(l) === 'stalled run');
     expect(reaped).toMatchObject({ runId: id, outcome: 'retry' });
+    // The killed attempt's log was written as it went: both attempts' lines are kept.
+    const { rows: logRows } = await server.database.pool.query<{ log: string }>(
+      'select log from runs where id = $1',
+      [id],
+    );
+    expect(logRows[0]!.log.match(/ training lenet5-mnist04 on /g)).toHaveLength(2);
 
     // One version per run, however often a run was attempted.
     const { rows: runRows } = await server.database.pool.query<{ id: string }>(

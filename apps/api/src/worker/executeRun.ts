@@ -22,6 +22,9 @@ import type { ObjectStore, StoredObject } from '../storage/index.js';
 import { backboneFromRow } from '../services/backboneLoader.js';
 import { materializeDataset } from '../datasets/materialize.js';
 
+/** Log lines of a running attempt reach the database this often at most. */
+const LOG_FLUSH_MS = 1_000;
+
 /** What a worker needs to execute runs. */
 export interface ExecuteRunDeps {
   db: Db;
@@ -69,8 +72,22 @@ export async function executeRun(runId: string, deps: ExecuteRunDeps): Promise<E
     .where(eq(runs.id, runId));
   let superseded = false;
   const logLines: string[] = [];
+  // Lines are also written as they come (at once, then at most every LOG_FLUSH_MS), so that the
+  // log of an attempt whose worker dies is kept; the final update writes them all again.
+  let flushTimer: NodeJS.Timeout | undefined;
+  let lastFlush = 0;
+  const flushLog = (): void => {
+    flushTimer = undefined;
+    lastFlush = Date.now();
+    void db
+      .update(runs)
+      .set({ log: run.log + logLines.map((l) => `${l}\n`).join('') })
+      .where(and(eq(runs.id, runId), eq(runs.attempt, attempt), eq(runs.status, 'running')))
+      .catch(() => undefined);
+  };
   const log = (line: string): void => {
     logLines.push(`${new Date().toISOString()} ${line}`);
+    flushTimer ??= setTimeout(flushLog, Math.max(0, lastFlush + LOG_FLUSH_MS - Date.now()));
   };
   const work = await mkdtemp(join(tmpdir(), 'graft-run-'));
   try {
@@ -214,6 +231,7 @@ export async function executeRun(runId: string, deps: ExecuteRunDeps): Promise<E
       .where(and(mine, eq(runs.status, 'running')));
     return 'failed';
   } finally {
+    clearTimeout(flushTimer);
     await rm(work, { recursive: true, force: true });
   }
 }
