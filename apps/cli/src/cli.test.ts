@@ -530,6 +530,35 @@ describe('graft run / runs / models / lineage', () => {
       ),
     ).toEqual([4, 4, 2]);
   });
+
+  it('fine-tunes a registered version from a spec ("from": model@alias), which the lineage shows', async () => {
+    const spec = join(dir, 'from.json');
+    await writeFile(
+      spec,
+      JSON.stringify({
+        from: 'digits@production',
+        datasetId,
+        train: { mode: 'feature-extraction', epochs: 1, engine: { workers: 0 } },
+      }),
+    );
+    const started = await graft(['run', 'start', '-f', spec, '--watch']);
+    expect(started.stderr).toBe('');
+    expect(started.code).toBe(0);
+    expect(started.stdout).toMatch(/: digits\.v1 on digits-5-6/);
+    const childRun = /Started run ([0-9a-f-]{36})/.exec(started.stdout)![1]!;
+    await gql(`mutation($id: ID!) { createModelVersion(runId: $id, modelName: "digits") { id } }`, {
+      id: childRun,
+    });
+    const tree = await graft(['lineage', 'digits@1']);
+    expect(tree.code).toBe(0);
+    expect(tree.stdout).toMatch(/fine-tuned into[\s\S]*digits v2/);
+
+    await writeFile(spec, JSON.stringify({ from: 'digits', backbone: 'x', datasetId, train: {} }));
+    const bad = await graft(['run', 'start', '-f', spec]);
+    expect(bad.code).toBe(3);
+    expect(bad.stderr).toMatch(/from: must be <model>@<alias\|version>/);
+    expect(bad.stderr).toMatch(/backbone: give either from or backbone, not both/);
+  });
 });
 
 describe('graft (server errors)', () => {

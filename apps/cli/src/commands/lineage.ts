@@ -109,7 +109,8 @@ from it. --json prints the raw \`lineage\` data (run, record and all).`,
   },
 });
 
-function pickVersion(
+/** The id of `ref` (alias, version number, or null for the newest) among a model's versions. */
+export function pickVersion(
   model: {
     name: string;
     versions: { id: string; version: number }[];

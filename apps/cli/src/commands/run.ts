@@ -4,11 +4,21 @@ import { defineCommand, isUuid, str, type Context } from '../command.js';
 import { CliError, ExitCode, notFound, usageError, type FieldError } from '../errors.js';
 import { duration, int, num, paint, percent, printJson, statusColor } from '../format.js';
 import { resolveBackbone, resolveDataset } from '../resolve.js';
+import { parseModelRef, pickVersion } from './lineage.js';
+import { modelVersions } from './models.js';
+
+/** The id of the model version `<model>@<alias|version>` names. */
+async function versionIdOf(client: GraftClient, ref: string): Promise<string> {
+  const { name, ref: which } = parseModelRef(ref);
+  return pickVersion(await modelVersions(client, name), which);
+}
 
 /** The run spec file `graft run start -f` reads. */
 export interface RunSpec {
   backboneId?: string;
   backbone?: string;
+  /** A model version to fine-tune instead of a backbone: `<model>@<alias|version>`. */
+  from?: string;
   datasetId?: string;
   dataset?: string;
   surgery?: Record<string, unknown>;
@@ -16,7 +26,16 @@ export interface RunSpec {
   tags?: string[];
 }
 
-const SPEC_KEYS = ['backboneId', 'backbone', 'datasetId', 'dataset', 'surgery', 'train', 'tags'];
+const SPEC_KEYS = [
+  'backboneId',
+  'backbone',
+  'from',
+  'datasetId',
+  'dataset',
+  'surgery',
+  'train',
+  'tags',
+];
 
 /** Checks the shape of a spec file (the server validates surgery and train in depth). */
 export function checkSpec(value: unknown): { spec: RunSpec; errors: FieldError[] } {
@@ -30,12 +49,22 @@ export function checkSpec(value: unknown): { spec: RunSpec; errors: FieldError[]
       errors.push({ path: key, message: `unknown field (expected ${SPEC_KEYS.join(', ')})` });
     }
   }
+  const from = spec['from'];
+  if (from !== undefined) {
+    if (typeof from !== 'string' || !/^[^@]+@[^@]+$/.test(from)) {
+      errors.push({ path: 'from', message: 'must be <model>@<alias|version>' });
+    }
+    for (const key of ['backboneId', 'backbone'])
+      if (spec[key] !== undefined)
+        errors.push({ path: key, message: `give either from or ${key}, not both` });
+  }
   for (const [idKey, nameKey, what] of [
     ['backboneId', 'backbone', 'backbone'],
     ['datasetId', 'dataset', 'dataset'],
   ] as const) {
     const byId = spec[idKey];
     const byName = spec[nameKey];
+    if (idKey === 'backboneId' && from !== undefined) continue;
     if (byId === undefined && byName === undefined) {
       errors.push({
         path: idKey,
@@ -108,7 +137,8 @@ export const runStart = defineCommand({
   usage: 'graft run start -f <spec.json> [--watch] [--json]',
   help: `The spec is a JSON object (use -f - to read it from stdin):
   {
-    "backbone": "lenet5-mnist04",      (or "backboneId": "<uuid>")
+    "backbone": "lenet5-mnist04",      (or "backboneId": "<uuid>", or "from": "<model>@<alias|version>"
+                                        to fine-tune a registered version)
     "dataset": "digits-5-6",           (or "datasetId": "<uuid>")
     "surgery": { "cutAt": "...", "freeze": { "kind": "all" }, "head": { ... } },
     "train": { "mode": "feature-extraction", "epochs": 5 },
@@ -127,10 +157,12 @@ options:
     if (!file) throw usageError('missing -f <spec.json>', 'usage: graft run start -f <spec.json>');
     const spec = await readSpec(file);
     const client = await ctx.client();
-    const backboneId = spec.backboneId ?? (await resolveBackbone(client, spec.backbone!)).id;
+    const start = spec.from
+      ? { parentVersionId: await versionIdOf(client, spec.from) }
+      : { backboneId: spec.backboneId ?? (await resolveBackbone(client, spec.backbone!)).id };
     const datasetId = spec.datasetId ?? (await resolveDataset(client, spec.dataset!)).id;
     const input = {
-      backboneId,
+      ...start,
       datasetId,
       surgery: spec.surgery ?? {},
       train: spec.train ?? {},
