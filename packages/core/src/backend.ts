@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import { packageVersion } from './util/packageVersion.js';
-import { registerTrainingKernels } from './kernels/conv2dBackpropFilter.js';
+import { registerTrainingKernels } from './kernels/register.js';
 
 /** Backends Graft knows, best first. `tensorflow` is tfjs-node(-gpu)'s native backend. */
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -49,15 +49,19 @@ export function detectBackends(): Promise<BackendAvailability> {
 export interface BackendPlan {
   /** Runs the frozen prefix (inference only). */
   inference: BackendName;
-  /** Trains the trainable suffix when `training` cannot (see {@link untrainableLayerClasses}). */
+  /**
+   * Trains the trainable suffix when `training` lacks a gradient kernel one of its layers needs
+   * (see `missingGradientKernels`).
+   */
   fallbackTraining: BackendName;
   /** Trains the trainable suffix. */
   training: BackendName;
 }
 
 /**
- * tfjs-node(-gpu) when present does everything; otherwise wasm for inference and training, with
- * cpu as the fallback for layers whose gradients wasm lacks.
+ * tfjs-node(-gpu) when present does everything; otherwise wasm for inference and training (with
+ * Graft's gradient kernels it trains every layer type of the catalog backbones), with cpu as the
+ * fallback for a layer whose gradients wasm still lacks.
  */
 export async function planBackends(): Promise<BackendPlan> {
   const a = await detectBackends();
@@ -66,17 +70,6 @@ export async function planBackends(): Promise<BackendPlan> {
   if (a.wasm) return { inference: 'wasm', training: 'wasm', fallbackTraining: 'cpu' };
   return { inference: 'cpu', training: 'cpu', fallbackTraining: 'cpu' };
 }
-
-/**
- * Layer classes a backend cannot train through (their gradient kernels are missing). wasm gets
- * Conv2DBackpropFilter from Graft (`registerTrainingKernels`); depthwise gradients are still
- * missing there.
- */
-export function untrainableLayerClasses(backend: BackendName): ReadonlySet<string> {
-  return backend === 'wasm' ? WASM_UNTRAINABLE : NONE;
-}
-const WASM_UNTRAINABLE: ReadonlySet<string> = new Set(['DepthwiseConv2D', 'SeparableConv2D']);
-const NONE: ReadonlySet<string> = new Set();
 
 /** Makes `name` the active tfjs backend (initialising it the first time). */
 export async function useBackend(name: BackendName): Promise<void> {

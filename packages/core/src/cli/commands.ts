@@ -13,8 +13,14 @@ import { loadMnistDigits } from '../data/mnist.js';
 import { splitDataset } from '../data/split.js';
 import type { ImageSet } from '../data/types.js';
 import { GraftError } from '../errors.js';
-import { DirectoryBlobStore, exportLayersModel } from '../export/index.js';
+import {
+  DirectoryBlobStore,
+  exportLayersModel,
+  exportOnnxModel,
+  type ExportedFile,
+} from '../export/index.js';
 import { validateLineageRecord } from '../lineage/index.js';
+import { UnsupportedLayerError } from '../onnx/compile.js';
 import { applySurgery, validateSurgerySpec } from '../surgery/surgery.js';
 import { DirectoryFeatureCache } from '../training/featureCache.js';
 import { buildLineageRecord, type BuildLineageRecordArgs } from '../training/lineage.js';
@@ -182,6 +188,7 @@ export async function train(plan: TrainPlan, started = Date.now()): Promise<void
         testAccuracy: result.evaluation.accuracy,
         seconds,
         out: outDir,
+        onnx: written.onnx ?? null,
       }),
     );
   } finally {
@@ -195,27 +202,54 @@ interface Written {
   what: string;
 }
 
+/** What {@link writeOutputs} wrote, and why there is no `model.onnx` when there is none. */
+interface Outputs {
+  files: Written[];
+  /** The single-file ONNX export, as listed in the lineage's artifacts. */
+  onnx?: ExportedFile;
+  /** The compiler's reason when the model has a layer ONNX cannot take. */
+  onnxSkipped?: string;
+}
+
 /**
  * Writes the run into `outDir` through a DirectoryBlobStore (each file appears whole): the model
- * (model.json + weights.bin), evaluation.json, and lineage.json listing the model files as artifacts.
+ * (model.json + weights.bin, and the same model as one model.onnx for ONNX Runtime or Triton),
+ * evaluation.json, and lineage.json listing the model files, with their sha256, as artifacts.
+ * A model the ONNX compiler cannot translate keeps its tfjs files only (the reason is returned).
  * Disposes the model.
  */
 async function writeOutputs(a: {
   outDir: string;
   result: TrainResult;
   lineageArgs: Omit<BuildLineageRecordArgs, 'artifacts'>;
-}): Promise<Written[]> {
+}): Promise<Outputs> {
   const store = new DirectoryBlobStore({ root: a.outDir });
-  let exported;
+  let models: ExportedFile[];
+  let onnx: ExportedFile | undefined;
+  let onnxSkipped: string | undefined;
   try {
-    exported = await exportLayersModel({ model: a.result.model, store, prefix: '' });
+    models = (await exportLayersModel({ model: a.result.model, store, prefix: '' })).files;
+    try {
+      const exported = await exportOnnxModel({
+        model: a.result.model,
+        store,
+        prefix: '',
+        classes: a.lineageArgs.surgery.head.classes,
+        preprocessing: a.lineageArgs.backbone.preprocessing,
+      });
+      onnx = exported.file;
+      models.push(onnx);
+    } catch (err) {
+      if (!(err instanceof UnsupportedLayerError)) throw err;
+      onnxSkipped = err.message;
+    }
   } finally {
     a.result.model.dispose();
   }
-  const written: Written[] = exported.files.map((f) => ({
+  const written: Written[] = models.map((f) => ({
     path: f.path,
     bytes: f.bytes,
-    what: 'model',
+    what: f === onnx ? 'model, one ONNX file (ONNX Runtime, Triton)' : 'model',
   }));
   const putJson = async (path: string, what: string, value: unknown): Promise<void> => {
     const bytes = new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`);
@@ -223,16 +257,16 @@ async function writeOutputs(a: {
     written.push({ path, bytes: bytes.byteLength, what });
   };
   await putJson('evaluation.json', 'evaluation on the test split', a.result.evaluation);
-  const lineage = await buildLineageRecord({ ...a.lineageArgs, artifacts: exported.files });
+  const lineage = await buildLineageRecord({ ...a.lineageArgs, artifacts: models });
   const problems = validateLineageRecord(JSON.parse(JSON.stringify(lineage)));
   if (problems.length > 0)
     throw new Error(`the lineage record is invalid: ${JSON.stringify(problems)}`);
   await putJson('lineage.json', 'lineage record', lineage);
-  return written;
+  return { files: written, ...(onnx && { onnx }), ...(onnxSkipped && { onnxSkipped }) };
 }
 
 /** Test accuracy, phases, per-class metrics, confusion matrix and the files written (stdout). */
-function printSummary(result: TrainResult, outDir: string, written: Written[]): void {
+function printSummary(result: TrainResult, outDir: string, written: Outputs): void {
   const e = result.evaluation;
   out();
   out(
@@ -262,8 +296,10 @@ function printSummary(result: TrainResult, outDir: string, written: Written[]): 
   formatConfusionMatrix(e, WIDTH).forEach((l) => out(l));
   out();
   out(`wrote ${outDir}/`);
-  for (const f of written)
+  for (const f of written.files)
     out(`  ${f.path.padEnd(16)} ${formatBytes(f.bytes).padStart(9)}  ${f.what}`);
+  if (written.onnx) out(`  model.onnx sha256 ${written.onnx.sha256}`);
+  if (written.onnxSkipped) out(`note: no model.onnx: ${written.onnxSkipped}`);
 }
 
 /** The plan's images: MNIST digits, or a folder decoded at the model's input size (or data.size). */

@@ -2,15 +2,19 @@
  * End-to-end: runs the COMPILED CLI (`dist/cli/graft-core.js`) as a child process, the way a user
  * does. Tests of this package run after `npm run build -w @graft/core`.
  */
+import * as tf from '@tensorflow/tfjs';
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backboneCatalog } from '../backbones/catalog.js';
+import { backboneCatalog, directoryIOHandler } from '../backbones/catalog.js';
+import { DirectoryBlobStore, exportLayersModel } from '../export/index.js';
 import { validateLineageRecord } from '../lineage/index.js';
+import { createOrtSession, runOrt } from '../onnx/runtime.js';
 
 const cli = fileURLToPath(new URL('../../dist/cli/graft-core.js', import.meta.url));
 
@@ -122,6 +126,8 @@ describe('graft-core (compiled)', () => {
         '1',
         '--workers',
         '0',
+        '--engine',
+        'onnxruntime',
       ],
       ...['--limit', '300', '--cache-dir', join(dir, 'cache'), '--out', out],
     ]);
@@ -133,14 +139,21 @@ describe('graft-core (compiled)', () => {
     expect(typeof last.seconds).toBe('number');
     expect(r.stdout).toMatch(/confusion matrix/);
 
-    for (const f of ['model.json', 'weights.bin', 'evaluation.json', 'lineage.json']) {
+    for (const f of [
+      'model.json',
+      'weights.bin',
+      'model.onnx',
+      'evaluation.json',
+      'lineage.json',
+    ]) {
       expect((await stat(join(out, f))).size).toBeGreaterThan(0);
     }
     const lineage = JSON.parse(await readFile(join(out, 'lineage.json'), 'utf8')) as {
-      artifacts: { path: string; bytes: number }[];
+      artifacts: { path: string; bytes: number; sha256: string }[];
       backbone: { id: string };
       data: { classes: string[]; counts: { train: number; validation: number; test: number } };
       surgery: { inputShape: number[] };
+      training: { phases: { engine: { name: string } | null }[] };
     };
     expect(validateLineageRecord(lineage)).toEqual([]);
     expect(lineage.backbone.id).toBe('lenet5');
@@ -148,14 +161,77 @@ describe('graft-core (compiled)', () => {
     expect(lineage.data.classes).toEqual(['0', '1', '2']);
     const { train, validation, test } = lineage.data.counts;
     expect(train + validation + test).toBe(300);
-    expect(lineage.artifacts.map((a) => a.path)).toEqual(['model.json', 'weights.bin']);
-    for (const a of lineage.artifacts) expect((await stat(join(out, a.path))).size).toBe(a.bytes);
+    expect(lineage.training.phases.map((p) => p.engine?.name)).toEqual(['onnxruntime']);
+    expect(lineage.artifacts.map((a) => a.path)).toEqual([
+      'model.json',
+      'weights.bin',
+      'model.onnx',
+    ]);
+    for (const a of lineage.artifacts) {
+      const bytes = await readFile(join(out, a.path));
+      expect(bytes.byteLength).toBe(a.bytes);
+      expect(createHash('sha256').update(bytes).digest('hex')).toBe(a.sha256);
+    }
+    const onnxFile = lineage.artifacts.find((a) => a.path === 'model.onnx')!;
+    expect(last.onnx).toEqual(onnxFile);
+    expect(r.stdout).toContain(`model.onnx sha256 ${onnxFile.sha256}`);
+    // model.onnx computes what model.json computes (probabilities: 1e-4, as the parity tests).
+    const model = await tf.loadLayersModel(directoryIOHandler(out));
+    const x = tf.randomUniform([4, 32, 32, 1], 0, 1, 'float32', 3);
+    const expected = (model.predict(x) as tf.Tensor).dataSync();
+    const session = await createOrtSession(await readFile(join(out, 'model.onnx')));
+    try {
+      const [got] = await runOrt(
+        session,
+        { name: 'input', data: x.dataSync() as Float32Array, shape: [4, 32, 32, 1] },
+        ['output_0'],
+      );
+      expect(got!.length).toBe(expected.length);
+      for (let i = 0; i < expected.length; i++)
+        expect(Math.abs(got![i]! - expected[i]!)).toBeLessThan(1e-4);
+    } finally {
+      await session.release();
+      tf.dispose([x]);
+      model.dispose();
+    }
     const evaluation = JSON.parse(await readFile(join(out, 'evaluation.json'), 'utf8')) as {
       accuracy: number;
       count: number;
     };
     expect(evaluation.accuracy).toBe(last.testAccuracy);
     expect(evaluation.count).toBe(test);
+  });
+
+  it('train: a model with a layer ONNX cannot take keeps its tfjs files, with a note', async () => {
+    // A custom backbone with an UpSampling2D (no ONNX translation), saved as a model folder.
+    const input = tf.input({ shape: [8, 8, 3], name: 'input' });
+    const conv = tf.layers
+      .conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', name: 'conv' })
+      .apply(input) as tf.SymbolicTensor;
+    const up = tf.layers.upSampling2d({ size: [2, 2], name: 'up' }).apply(conv);
+    const features = tf.layers.maxPooling2d({ poolSize: 2, name: 'features' }).apply(up);
+    const backbone = tf.model({ inputs: input, outputs: features as tf.SymbolicTensor });
+    await exportLayersModel({
+      model: backbone,
+      store: new DirectoryBlobStore({ root: dir }),
+      prefix: 'upsampling',
+    });
+    backbone.dispose();
+    const out = join(dir, 'run-up');
+    const r = await run([
+      'train',
+      ...['--backbone', join(dir, 'upsampling'), '--mnist-digits', '0-1', '--limit', '60'],
+      ...['--epochs', '1', '--workers', '0', '--cache-dir', join(dir, 'cache'), '--out', out],
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/note: no model\.onnx: cannot compile layer 'up' \(UpSampling2D\)/);
+    expect(existsSync(join(out, 'model.onnx'))).toBe(false);
+    const lineage = JSON.parse(await readFile(join(out, 'lineage.json'), 'utf8')) as {
+      artifacts: { path: string }[];
+    };
+    expect(lineage.artifacts.map((a) => a.path)).toEqual(['model.json', 'weights.bin']);
+    const last = JSON.parse(r.stdout.trimEnd().split('\n').at(-1)!) as Record<string, unknown>;
+    expect(last).toMatchObject({ train: 'done', onnx: null });
   });
 
   it('bad input exits 2 with the message', async () => {
@@ -186,6 +262,23 @@ describe('graft-core (compiled)', () => {
       run(['layers', '--backbone', 'lenet5', '--cut', 'conv9']),
       run(['layers', '--backbone', 'lenet5', '--bogus']),
     ]);
+    const engine = await run([
+      'train',
+      ...[
+        '--backbone',
+        'lenet5',
+        '--mnist-digits',
+        '0-2',
+        '--engine',
+        'gpu',
+        '--out',
+        join(dir, 'z'),
+      ],
+    ]);
+    expect(engine.code).toBe(2);
+    expect(engine.stderr).toMatch(/^error: --engine must be one of onnxruntime, tfjs-wasm, tfjs/);
+    expect(engine.stderr).toMatch(/field: train.engine.inference/);
+    expect(existsSync(join(dir, 'z'))).toBe(false);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/^error: unknown backbone 'mobilenet_v3'/);
     for (const e of backboneCatalog) expect(unknown.stderr).toContain(e.id);

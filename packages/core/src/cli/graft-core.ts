@@ -80,10 +80,13 @@ examples:
 
 Trains a transfer model: loads the backbone and the data, splits it (train/validation/test),
 applies surgery, trains (frozen-prefix features are cached in --cache-dir), evaluates on the test
-split, and writes to --out: model.json + weights.bin (tfjs layers model), evaluation.json and
-lineage.json. Progress goes to stderr (bars on a terminal, one line per stage/epoch otherwise);
-the summary goes to stdout, whose last line is JSON:
-  {"train":"done","testAccuracy":0.98,"seconds":12.3,"out":"/abs/dir"}
+split, and writes to --out: model.json + weights.bin (tfjs layers model), model.onnx (the same
+model as one ONNX file, for ONNX Runtime or Triton; left out, with a note, when a layer has no ONNX
+translation), evaluation.json and lineage.json (which lists the model files with their sha256).
+Progress goes to stderr (bars on a terminal, one line per stage/epoch otherwise); the summary goes
+to stdout, whose last line is JSON:
+  {"train":"done","testAccuracy":0.98,"seconds":12.3,"out":"/abs/dir",
+   "onnx":{"path":"model.onnx","bytes":123456,"sha256":"..."}}
 
 --spec file.json holds { "backbone", "data", "surgery", "train" } (all optional; flags override):
   "data": { "mnist": { "digits": [5, 6, 7, 8, 9] } }  or  { "folder": "path", "size": [h, w] },
@@ -119,6 +122,9 @@ training:
   --batch-size <n>                   default 32
   --seed <n>                         seed of initialisers, shuffling and the split (default 42)
   --workers <n>                      frozen-pass worker threads (default: one per core; 0: none)
+  --engine <onnxruntime|tfjs-wasm|tfjs>
+                                     force the engine of the frozen prefix (default: the first
+                                     that can run it, in that order; a forced one that cannot fails)
   --cache-dir <dir>                  feature cache (default .graft/feature-cache)
   --out <dir>                        where to write the results (required)
 

@@ -168,6 +168,22 @@ describe('trainPlanFromArgs', () => {
     expect(other.data.folder).toBe('other');
   });
 
+  it('forces the frozen-prefix engine with --engine, next to --workers and a spec file', () => {
+    for (const engine of ['onnxruntime', 'tfjs-wasm', 'tfjs'] as const)
+      expect(trainPlanFromArgs([...base, '--engine', engine], noFile).train.engine).toEqual({
+        inference: engine,
+      });
+    const plan = trainPlanFromArgs(
+      ['--spec', 'run.json', '--engine', 'tfjs-wasm', '--workers', '2', '--out', 'o'],
+      () => ({
+        backbone: 'lenet5',
+        data: { mnist: { digits: [0, 1] } },
+        train: { mode: 'feature-extraction', engine: { inference: 'onnxruntime', onnxThreads: 1 } },
+      }),
+    );
+    expect(plan.train.engine).toEqual({ inference: 'tfjs-wasm', workers: 2, onnxThreads: 1 });
+  });
+
   it('takes a negative number as a flag value', () => {
     expect(trainPlanFromArgs([...base, '--seed', '-3'], noFile).train.seed).toBe(-3);
     expect(trainPlanFromArgs([...base, '--seed=-4'], noFile).train.seed).toBe(-4);
@@ -201,6 +217,11 @@ describe('trainPlanFromArgs', () => {
     [['--fine-tune-lr', 'fast'], 'train.fineTune.learningRate', /positive/],
     [['--seed', '1.5'], 'train.seed', /integer/],
     [['--workers', '-1'], 'train.engine.workers', />= 0/],
+    [
+      ['--engine', 'pytorch'],
+      'train.engine.inference',
+      /onnxruntime, tfjs-wasm, tfjs, got 'pytorch'/,
+    ],
     [['--input', '0'], 'surgery.inputShape', /--input/],
     [['--dropout', '1'], 'surgery.head.dropout', /\[0, 1\)/],
     [['--dense', '128,abc'], 'surgery.head.dense.1.units', /--dense/],

@@ -8,7 +8,7 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { GraftError, InvalidSpecError } from '../errors.js';
 import type { FreezeSpec, HeadSpec, SurgerySpec } from '../surgery/spec.js';
-import type { TrainSpec } from '../training/spec.js';
+import { INFERENCE_ENGINE_NAMES, type TrainSpec } from '../training/spec.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 type Values = Record<string, string | boolean | undefined>;
@@ -62,6 +62,7 @@ export const TRAIN_OPTIONS = {
   'batch-size': { type: 'string' },
   seed: { type: 'string' },
   workers: { type: 'string' },
+  engine: { type: 'string' },
   'cache-dir': { type: 'string' },
   out: { type: 'string' },
 } as const satisfies Options;
@@ -524,6 +525,16 @@ export function trainPlanFromArgs(
   }
   const workers = intFlag(v, 'workers', 'train.engine.workers', 0);
   if (workers !== undefined) train.engine = { ...train.engine, workers };
+  const engine = str(v, 'engine');
+  if (engine !== undefined) {
+    const inference = INFERENCE_ENGINE_NAMES.find((e) => e === engine);
+    if (!inference)
+      throw new InvalidSpecError(
+        `--engine must be one of ${INFERENCE_ENGINE_NAMES.join(', ')}, got '${engine}'`,
+        'train.engine.inference',
+      );
+    train.engine = { ...train.engine, inference };
+  }
   if (train.mode === 'fine-tuning' && surgery.freeze === undefined)
     surgery.freeze = { kind: 'allButLastBlocks', blocks: 1 };
 

@@ -17,4 +17,11 @@ export {
   type ExportedModel,
   type ExportLayersModelArgs,
 } from './tfjsExport.js';
-export { exportOnnxModel, type ExportedOnnxModel, type ExportOnnxModelArgs } from './onnxExport.js';
+export {
+  exportOnnxModel,
+  onnxExportBytes,
+  type ExportedOnnxModel,
+  type ExportOnnxModelArgs,
+  type OnnxExport,
+  type OnnxExportBytesArgs,
+} from './onnxExport.js';

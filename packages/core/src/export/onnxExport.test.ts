@@ -16,7 +16,7 @@ import { createOrtSession, runOrt } from '../onnx/runtime.js';
 import { MemoryFeatureCache } from '../training/featureCache.js';
 import { trainTransferModel } from '../training/train.js';
 import { sha256 } from '../util/hash.js';
-import { DirectoryBlobStore, exportOnnxModel } from './index.js';
+import { DirectoryBlobStore, exportOnnxModel, onnxExportBytes } from './index.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -65,6 +65,22 @@ describe('exportOnnxModel', () => {
       expect(exported.file.bytes).toBe(bytes.byteLength);
       expect(exported.file.sha256).toBe(sha256(bytes));
       expect(exported.file.sha256).toMatch(/^[0-9a-f]{64}$/);
+      // The same file in memory, for callers that store it themselves (the API's object store):
+      // the compiler is deterministic, so the bytes and checksum are the stored file's.
+      const inMemory = onnxExportBytes({
+        model: r.model,
+        classes,
+        preprocessing: backbone.preprocessing,
+      });
+      expect(inMemory.sha256).toBe(sha256(inMemory.bytes));
+      expect(inMemory.sha256).toBe(exported.file.sha256);
+      expect(Buffer.from(inMemory.bytes).equals(Buffer.from(bytes))).toBe(true);
+      expect(inMemory).toMatchObject({
+        inputName: exported.inputName,
+        outputNames: exported.outputNames,
+        inputShape: [32, 32, 3],
+        opset: 13,
+      });
 
       const proto = onnxProto.onnx.ModelProto.decode(bytes);
       const meta = Object.fromEntries(proto.metadataProps.map((p) => [p.key, p.value]));

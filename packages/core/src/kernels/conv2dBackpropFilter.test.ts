@@ -52,8 +52,8 @@ describe('Conv2DBackpropFilter lowered to a dilated convolution', () => {
     pad: 'same' | 'valid';
   }[] = [
     { x: [2, 7, 7, 3], k: [3, 3], co: 4, s: 1, pad: 'same' },
-    { x: [2, 7, 7, 3], k: [3, 3], co: 4, s: 2, pad: 'same' }, // odd size, stride 2: TF's asymmetric same padding
-    { x: [2, 8, 8, 3], k: [3, 3], co: 4, s: 2, pad: 'same' },
+    { x: [2, 7, 7, 3], k: [3, 3], co: 4, s: 2, pad: 'same' }, // odd size, stride 2: pads 1 + 1
+    { x: [2, 8, 8, 3], k: [3, 3], co: 4, s: 2, pad: 'same' }, // even size: TF's asymmetric 0 + 1
     { x: [1, 9, 6, 2], k: [5, 3], co: 3, s: 2, pad: 'valid' }, // input rows no output reads
     { x: [3, 5, 5, 16], k: [1, 1], co: 8, s: 1, pad: 'valid' },
     { x: [2, 12, 12, 4], k: [5, 5], co: 6, s: 1, pad: 'valid' },

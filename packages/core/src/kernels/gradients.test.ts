@@ -105,15 +105,21 @@ interface Case {
   s: [number, number];
   d?: [number, number];
   pad: Pad;
+  /** The padding is asymmetric (more at the bottom/right, or explicit): checked below. */
+  asymmetric?: true;
 }
 const grid: Case[] = [
   { x: [2, 7, 7, 3], k: [3, 3], out: 4, s: [1, 1], pad: 'same' },
-  { x: [2, 7, 7, 3], k: [3, 3], out: 4, s: [2, 2], pad: 'same' }, // odd size: asymmetric SAME
-  { x: [2, 8, 8, 3], k: [3, 3], out: 2, s: [2, 2], pad: 'same' },
+  // Odd size at stride 2: SAME pads 1 on each side (symmetric; the output is 4x4).
+  { x: [2, 7, 7, 3], k: [3, 3], out: 4, s: [2, 2], pad: 'same' },
+  // Even size at stride 2: SAME pads 0 at the top/left and 1 at the bottom/right (TensorFlow's
+  // asymmetric rule; Keras' MobileNetV2 pads this way by hand before its stride-2 depthwise).
+  { x: [2, 8, 8, 3], k: [3, 3], out: 2, s: [2, 2], pad: 'same', asymmetric: true },
   { x: [1, 9, 6, 2], k: [5, 3], out: 3, s: [2, 2], pad: 'valid' }, // input rows no output reads
   { x: [3, 5, 5, 16], k: [1, 1], out: 8, s: [1, 1], pad: 'valid' },
   { x: [2, 6, 6, 8], k: [1, 1], out: 1, s: [2, 2], pad: 'same' },
-  { x: [1, 10, 9, 2], k: [4, 2], out: 3, s: [3, 2], pad: 'same' }, // even kernel, unequal strides
+  // Even kernel, unequal strides: rows pad 1 + 2, columns 0 + 1.
+  { x: [1, 10, 9, 2], k: [4, 2], out: 3, s: [3, 2], pad: 'same', asymmetric: true },
   {
     x: [2, 9, 8, 3],
     k: [3, 3],
@@ -125,6 +131,20 @@ const grid: Case[] = [
       [0, 3],
       [0, 0],
     ],
+    asymmetric: true,
+  },
+  {
+    x: [2, 8, 7, 3],
+    k: [3, 3],
+    out: 2,
+    s: [2, 2],
+    pad: [
+      [0, 0],
+      [2, 0],
+      [1, 2],
+      [0, 0],
+    ],
+    asymmetric: true,
   },
   { x: [2, 11, 11, 4], k: [3, 3], out: 1, s: [2, 2], pad: 'valid' },
 ];
@@ -161,6 +181,31 @@ function inputs(c: Case, depthwise: boolean): { x: tf.Tensor4D; w: tf.Tensor4D; 
 }
 
 describe('Graft gradient kernels on wasm vs the cpu backend', () => {
+  it('the grid has the asymmetric paddings it claims', () => {
+    for (const c of grid) {
+      const info = tf.backend_util.computeConv2DInfo(c.x, [...c.k, c.x[3], c.out], c.s, 1, c.pad);
+      const { top, bottom, left, right } = info.padInfo;
+      expect(top !== bottom || left !== right, label(c)).toBe(c.asymmetric === true);
+    }
+  });
+  for (const c of grid) {
+    // Registered on wasm and on cpu (where it replaces tfjs' loop): both against tfjs' cpu kernel.
+    for (const backend of ['wasm', 'cpu'])
+      it(`Conv2DBackpropFilter on ${backend} ${label(c)}`, async () => {
+        await tf.setBackend(backend);
+        const { x, w, dy } = inputs(c, false);
+        const attrs = { strides: c.s, pad: c.pad, dataFormat: 'NHWC', filterShape: w.shape };
+        const ours = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, attrs) as tf.Tensor;
+        expect(ours.shape).toEqual(w.shape);
+        const ref = await onCpu(originalKernel('Conv2DBackpropFilter', 'cpu')!, { x, dy }, attrs);
+        expect(tf.getKernel('Conv2DBackpropFilter', 'cpu')!.kernelFunc).not.toBe(
+          originalKernel('Conv2DBackpropFilter', 'cpu')!.kernelFunc,
+        );
+        expect(relErr(ours.dataSync(), ref)).toBeLessThan(TOL);
+        tf.dispose([x, w, dy, ours]);
+        await tf.setBackend('wasm');
+      });
+  }
   for (const c of grid) {
     it(`Conv2DBackpropInput ${label(c)}`, async () => {
       const { x, w, dy } = inputs(c, false);
@@ -179,11 +224,14 @@ describe('Graft gradient kernels on wasm vs the cpu backend', () => {
     });
   }
   for (const c of grid) {
-    for (const name of [
-      'DepthwiseConv2dNativeBackpropFilter',
-      'DepthwiseConv2dNativeBackpropInput',
-    ]) {
-      it(`${name} ${label(c)}`, async () => {
+    // The filter gradient is registered on cpu too (see register.ts): checked there as well.
+    for (const [name, backend] of [
+      ['DepthwiseConv2dNativeBackpropFilter', 'wasm'],
+      ['DepthwiseConv2dNativeBackpropFilter', 'cpu'],
+      ['DepthwiseConv2dNativeBackpropInput', 'wasm'],
+    ] as const) {
+      it(`${name}${backend === 'cpu' ? ' on cpu' : ''} ${label(c)}`, async () => {
+        await tf.setBackend(backend);
         const { x, w, dy } = inputs(c, true);
         const common = { strides: c.s, pad: c.pad, dilations: 1 };
         const filterGrad = name === 'DepthwiseConv2dNativeBackpropFilter';
@@ -196,6 +244,7 @@ describe('Graft gradient kernels on wasm vs the cpu backend', () => {
         const ref = await onCpu(originalKernel(name, 'cpu')!, ins, attrs);
         expect(relErr(ours.dataSync(), ref)).toBeLessThan(TOL);
         tf.dispose([x, w, dy, ours]);
+        await tf.setBackend('wasm');
       });
     }
   }
@@ -276,6 +325,80 @@ describe('Graft gradient kernels on wasm vs the cpu backend', () => {
       'DepthwiseConv2dNativeBackpropInput',
     ])
       expect(tf.getKernel(k, 'wasm'), k).toBeDefined();
+  });
+});
+
+describe('pooling gradients on wasm vs the cpu backend', () => {
+  // The catalog backbones' fine-tuning trains through these on wasm: VGG16 / LeNet-5 2x2 max
+  // pools, ResNet50 / InceptionV3 3x3 stride-2 max pools, InceptionV3's 3x3 stride-1 SAME
+  // average pools (border windows average fewer pixels); plus asymmetric SAME and a stride
+  // larger than the window (input pixels no window reads).
+  const pools: { x: Shape4; k: [number, number]; s: [number, number]; pad: 'same' | 'valid' }[] = [
+    { x: [2, 8, 8, 3], k: [2, 2], s: [2, 2], pad: 'valid' },
+    { x: [2, 9, 9, 3], k: [3, 3], s: [2, 2], pad: 'valid' },
+    { x: [2, 8, 8, 3], k: [3, 3], s: [2, 2], pad: 'same' }, // pads 0 + 1
+    { x: [2, 5, 5, 4], k: [3, 3], s: [1, 1], pad: 'same' },
+    { x: [1, 10, 7, 2], k: [3, 2], s: [3, 2], pad: 'same' },
+    { x: [1, 9, 9, 2], k: [2, 2], s: [3, 3], pad: 'valid' },
+  ];
+  const poolLabel = (c: (typeof pools)[number]): string =>
+    `x=${c.x.join('x')} ${c.k.join('x')} stride ${c.s.join(',')} ${c.pad}`;
+  // Normal values (negative windows), ReLU'd ones (all-zero windows, ties at 0) and small
+  // integers (ties everywhere): the gradient must go to the first maximum of each window.
+  const values = {
+    normal: (s: Shape4) => tf.randomNormal(s, 0, 1, 'float32', 1),
+    relu: (s: Shape4) => tf.relu(tf.randomNormal(s, -0.5, 1, 'float32', 1)),
+    ties: (s: Shape4) => tf.floor(tf.randomUniform(s, 0, 3, 'float32', 1)),
+  };
+  for (const c of pools)
+    for (const [kind, make] of Object.entries(values))
+      it(`MaxPoolGrad ${poolLabel(c)}, ${kind} values`, async () => {
+        const x = make(c.x) as tf.Tensor4D;
+        const y = tf.maxPool(x, c.k, c.s, c.pad);
+        const dy = tf.randomNormal(y.shape, 0, 1, 'float32', 2);
+        const attrs = { filterSize: c.k, strides: c.s, pad: c.pad };
+        const ins = { dy, input: x, output: y };
+        const ours = tf.engine().runKernel('MaxPoolGrad', ins, attrs) as tf.Tensor;
+        expect(ours.shape).toEqual(c.x);
+        const ref = await onCpu(originalKernel('MaxPoolGrad', 'cpu')!, ins, attrs);
+        expect(relErr(ours.dataSync(), ref)).toBeLessThan(TOL);
+        tf.dispose([x, y, dy, ours]);
+      });
+  it("tfjs' own wasm MaxPoolGrad misroutes windows whose values are all negative (why Graft replaces it)", async () => {
+    const c = pools[0]!;
+    const x = values.normal(c.x) as tf.Tensor4D;
+    const y = tf.maxPool(x, c.k, c.s, c.pad);
+    const dy = tf.randomNormal(y.shape, 0, 1, 'float32', 2);
+    const attrs = { filterSize: c.k, strides: c.s, pad: c.pad };
+    const ins = { dy, input: x, output: y };
+    const k = originalKernel('MaxPoolGrad', 'wasm')!;
+    // Unregistered before the backend started, so its setup (binding the wasm function) never ran.
+    k.setupFunc?.(tf.backend());
+    const theirs = k.kernelFunc({
+      inputs: ins,
+      attrs,
+      backend: tf.backend(),
+    }) as tf.TensorInfo;
+    const wrong = tf.engine().makeTensorFromTensorInfo(theirs);
+    const ref = await onCpu(originalKernel('MaxPoolGrad', 'cpu')!, ins, attrs);
+    expect(relErr(wrong.dataSync(), ref)).toBeGreaterThan(0.1);
+    tf.dispose([x, y, dy, wrong]);
+  });
+  for (const c of pools)
+    it(`AvgPoolGrad (tfjs' own) ${poolLabel(c)}`, async () => {
+      const x = values.normal(c.x) as tf.Tensor4D;
+      const dy = tf.randomNormal(tf.avgPool(x, c.k, c.s, c.pad).shape, 0, 1, 'float32', 2);
+      const attrs = { filterSize: c.k, strides: c.s, pad: c.pad };
+      const ours = tf.engine().runKernel('AvgPoolGrad', { dy, input: x }, attrs) as tf.Tensor;
+      const ref = await onCpu(originalKernel('AvgPoolGrad', 'cpu')!, { dy, input: x }, attrs);
+      expect(relErr(ours.dataSync(), ref)).toBeLessThan(TOL);
+      tf.dispose([x, dy, ours]);
+    });
+  it('pooling layers are trained through these kernels', () => {
+    expect(tf.getKernel('MaxPoolGrad', 'wasm')!.kernelFunc).not.toBe(
+      originalKernel('MaxPoolGrad', 'wasm')!.kernelFunc,
+    );
+    expect(tf.getKernel('AvgPoolGrad', 'wasm')).toBeDefined();
   });
 });
 

@@ -5,7 +5,8 @@ export type ConvPad = 'valid' | 'same' | number | tf.backend_util.ExplicitPaddin
 
 /**
  * Pads (positive amounts) or crops (negative amounts) the two spatial axes of an NHWC tensor:
- * `[top, bottom, left, right]`. Returns `x` itself when nothing changes.
+ * `[top, bottom, left, right]`, padding with `value` (default 0). Returns `x` itself when nothing
+ * changes.
  */
 export function padOrCrop(
   x: tf.Tensor4D,
@@ -13,15 +14,20 @@ export function padOrCrop(
   bottom: number,
   left: number,
   right: number,
+  value = 0,
 ): tf.Tensor4D {
   let out = x;
   if (top > 0 || bottom > 0 || left > 0 || right > 0)
-    out = tf.pad(out, [
-      [0, 0],
-      [Math.max(top, 0), Math.max(bottom, 0)],
-      [Math.max(left, 0), Math.max(right, 0)],
-      [0, 0],
-    ]);
+    out = tf.pad(
+      out,
+      [
+        [0, 0],
+        [Math.max(top, 0), Math.max(bottom, 0)],
+        [Math.max(left, 0), Math.max(right, 0)],
+        [0, 0],
+      ],
+      value,
+    );
   if (top < 0 || bottom < 0 || left < 0 || right < 0) {
     const [n, h, w, c] = out.shape;
     const t = Math.max(-top, 0);
@@ -67,4 +73,35 @@ export function dilateAndPad(
   }
   const [, uh, uw] = up.shape;
   return padOrCrop(up, frontH, height - frontH - uh, frontW, width - frontW - uw);
+}
+
+/**
+ * The `sh * sw` stride phases of an NHWC tensor whose height and width are multiples of the
+ * strides: phase `a * sw + b` is `x[:, a::sh, b::sw, :]`, shape [n, h / sh, w / sw, c]. Cut by 4-D
+ * slices of a reshape (wasm runs strided and 6-D slices in JavaScript, 10-100x slower).
+ */
+export function splitPhases(x: tf.Tensor4D, sh: number, sw: number): tf.Tensor4D[] {
+  const [n, h, w, c] = x.shape;
+  if (sh === 1 && sw === 1) return [x];
+  const hb = h / sh;
+  const wb = w / sw;
+  const rows = tf.reshape(x, [n * hb, sh, wb, sw * c]);
+  const phases: tf.Tensor4D[] = [];
+  for (let a = 0; a < sh; a++)
+    for (let b = 0; b < sw; b++)
+      phases.push(tf.reshape(tf.slice(rows, [0, a, 0, b * c], [n * hb, 1, wb, c]), [n, hb, wb, c]));
+  return phases;
+}
+
+/** The inverse of {@link splitPhases}: interleaves `sh * sw` phases [n, hb, wb, c] into [n, hb*sh, wb*sw, c]. */
+export function joinPhases(phases: tf.Tensor4D[], sh: number, sw: number): tf.Tensor4D {
+  if (sh === 1 && sw === 1) return phases[0]!;
+  const [n, hb, wb, c] = phases[0]!.shape;
+  const rows: tf.Tensor[] = [];
+  for (let a = 0; a < sh; a++) {
+    // Phases of one row offset side by side along a new axis after the column: [n, hb, wb, sw, c].
+    const row = tf.stack(phases.slice(a * sw, (a + 1) * sw), 3);
+    rows.push(tf.reshape(row, [n, hb, 1, wb * sw * c]));
+  }
+  return tf.reshape(tf.concat(rows, 2), [n, hb * sh, wb * sw, c]);
 }

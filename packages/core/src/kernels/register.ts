@@ -11,6 +11,7 @@ import {
   type DepthwiseBackpropFilterAttrs,
   type DepthwiseBackpropInputAttrs,
 } from './depthwiseBackprop.js';
+import { maxPoolGradByTaps, type MaxPoolGradAttrs } from './maxPoolGrad.js';
 
 type Tensors = Record<string, tf.Tensor4D>;
 
@@ -44,6 +45,13 @@ export const trainingKernels: readonly {
     backends: ['wasm'],
     run: (i, a) => depthwiseBackpropInputByConv(i.dy!, i.filter!, a as DepthwiseBackpropInputAttrs),
   },
+  {
+    kernelName: 'MaxPoolGrad',
+    // tfjs' wasm kernel misroutes the gradient of windows whose values are all <= 0 (see
+    // maxPoolGradByTaps); cpu's loop is right and kept.
+    backends: ['wasm'],
+    run: (i, a) => maxPoolGradByTaps(i.dy!, i.input!, i.output!, a as MaxPoolGradAttrs),
+  },
 ];
 
 const originals = new Map<string, tf.KernelConfig>();
@@ -72,9 +80,10 @@ export function originalFusedBatchNormGrad(): tf.GradConfig | undefined {
 /**
  * Registers Graft's gradient kernels ({@link trainingKernels}): lowered to forward convolutions,
  * strided slices and matrix products, which wasm runs with XNNPACK, they fill the gradients the
- * wasm backend lacks and replace the cpu backend's naive loops (~9 M multiply-adds/s). tfjs'
- * originals stay reachable through {@link originalKernel}. Also replaces tfjs' FusedBatchNorm
- * gradient with {@link fusedBatchNormGradConfig} (same function, no full-size Tile). Idempotent.
+ * wasm backend lacks, replace the cpu backend's naive loops (~9 M multiply-adds/s) and wasm's
+ * faulty MaxPoolGrad. tfjs' originals stay reachable through {@link originalKernel}. Also
+ * replaces tfjs' FusedBatchNorm gradient with {@link fusedBatchNormGradConfig} (same function, no
+ * full-size Tile). Idempotent.
  */
 export function registerTrainingKernels(): void {
   if (registered) return;
@@ -99,7 +108,10 @@ export function registerTrainingKernels(): void {
 
 /**
  * Runs `fn` with tfjs' own gradient kernels registered on `backend` instead of Graft's (where
- * tfjs has one), then restores Graft's. For benches that compare against the state before.
+ * tfjs has one) and with tfjs' own FusedBatchNorm gradient, then restores Graft's: the state
+ * before Graft, for benches, and an independent reference for tests. Gradients are registered
+ * per process, not per backend, so while `fn` runs every backend differentiates FusedBatchNorm
+ * with tfjs' function; do not run other training concurrently.
  */
 export async function withOriginalKernels<T>(backend: string, fn: () => Promise<T>): Promise<T> {
   registerTrainingKernels();
@@ -107,10 +119,16 @@ export async function withOriginalKernels<T>(backend: string, fn: () => Promise<
     (k) => k.backends.includes(backend) && originals.has(`${k.kernelName}|${backend}`),
   );
   const ours = swapped.map((k) => tf.getKernel(k.kernelName, backend)!);
+  // An original unregistered before its backend started never ran its setup (wasm kernels bind
+  // their C function there); running it again is harmless.
+  const instance = swapped.length ? tf.findBackend(backend) : null;
   for (const k of swapped) {
+    const original = originals.get(`${k.kernelName}|${backend}`)!;
     tf.unregisterKernel(k.kernelName, backend);
-    tf.registerKernel(originals.get(`${k.kernelName}|${backend}`)!);
+    tf.registerKernel(original);
+    if (instance) original.setupFunc?.(instance);
   }
+  if (originalBatchNormGrad) tf.registerGradient(originalBatchNormGrad);
   try {
     return await fn();
   } finally {
@@ -118,5 +136,6 @@ export async function withOriginalKernels<T>(backend: string, fn: () => Promise<
       tf.unregisterKernel(k.kernelName, backend);
       tf.registerKernel(ours[i]!);
     }
+    tf.registerGradient(fusedBatchNormGradConfig);
   }
 }

@@ -8,8 +8,10 @@
  *
  * Keras `same` padding is reproduced exactly with explicit (possibly asymmetric) pads: TensorFlow
  * puts the odd pixel at the end (bottom/right), which ONNX's `SAME_UPPER` also does, but explicit
- * pads are unambiguous. BatchNormalization after a linear convolution is folded into its weights;
- * a ZeroPadding2D that only feeds a `valid` convolution becomes that convolution's pads.
+ * pads are unambiguous. BatchNormalization after a linear convolution (directly or through identity
+ * layers: Dropout, a linear Activation) is folded into its weights when nothing else reads the
+ * convolution's output; a ZeroPadding2D that only feeds a `valid` convolution becomes that
+ * convolution's pads.
  */
 import type * as tf from '@tensorflow/tfjs';
 import onnxProto from 'onnx-proto';
@@ -288,6 +290,25 @@ export function compileToOnnx(model: tf.LayersModel, options: CompileOptions = {
 
   const g = new GraphBuilder();
   const values = new Map<number, Value>();
+  /**
+   * Whether the layer being compiled is the only reader of ONNX value `name`. Identity layers
+   * (Dropout, a linear Activation, a folded BatchNorm) alias their input's value, so the value can
+   * stand for several tfjs tensors: each alias but the first is read once by the layer that made
+   * it, and any further read (a residual Add of the raw convolution output, say, or a graph
+   * output) would see a convolution whose weights a BatchNorm was folded into.
+   */
+  const onlyReader = (name: string): boolean => {
+    let aliases = 0;
+    let reads = 0;
+    for (const [id, v] of values) {
+      if (v.name !== name) continue;
+      if (isOutput.has(id)) return false;
+      aliases++;
+      reads += consumers.get(id) ?? 0;
+    }
+    // A reader not compiled yet (later in topological order) counts as a read too: refused.
+    return reads - (aliases - 1) === 1;
+  };
   const convOf = new Map<string, ConvRecord>();
   const padOf = new Map<string, PadRecord>();
   const transposed = new Map<string, Value>();
@@ -630,8 +651,7 @@ export function compileToOnnx(model: tf.LayersModel, options: CompileOptions = {
         const variance = weight(layer, ws, 'moving_variance');
         const eps = (c.epsilon as number | undefined) ?? 1e-3;
         const record = convOf.get(x.name);
-        const inputTensor = node.inputs[0]!;
-        if (foldBN && record && record.linear && single(inputTensor)) {
+        if (foldBN && record && record.linear && onlyReader(x.name)) {
           // y = (conv(x) + b - mean) * s + beta, s = gamma / sqrt(var + eps)
           const per = record.weights.length / record.cout;
           for (let co = 0; co < record.cout; co++) {

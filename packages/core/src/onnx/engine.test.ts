@@ -234,6 +234,69 @@ describe('trainTransferModel engines', () => {
     expect(r.phases[0]!.backends.inference).not.toBe('onnxruntime');
   });
 
+  it('a spec that forces tfjs-wasm runs the prefix in the worker pool, with the features ONNX Runtime computes', async () => {
+    const surgery = {
+      inputShape: [16, 16, 3] as [number, number, number],
+      head: { classes: ['0', '1', '2'] },
+    };
+    const lines: string[] = [];
+    const train = fe({ inference: 'tfjs-wasm', workers: 1 });
+    const pool = await trainTransferModel({
+      backbone: tiny,
+      data,
+      surgery,
+      train,
+      featureCache: new MemoryFeatureCache(),
+      log: (l) => lines.push(l),
+    });
+    const ort = await trainTransferModel({
+      backbone: tiny,
+      data,
+      surgery,
+      train: fe({ workers: 0 }),
+      featureCache: new MemoryFeatureCache(),
+    });
+    try {
+      const p = pool.phases[0]!;
+      expect(p.engine).toEqual({
+        engine: 'tfjs-wasm',
+        kind: 'worker-pool',
+        backend: 'wasm',
+        workers: 1,
+        threads: 0,
+      });
+      expect(p.engineFallbacks).toEqual([]);
+      expect(p.backends.inference).toBe('wasm');
+      expect(lines.join('\n')).not.toMatch(/compiled to ONNX|falling back/);
+      expect(ort.phases[0]!.engine!.engine).toBe('onnxruntime');
+      // Same features to float rounding, so the same training.
+      expect(pool.evaluation.accuracy).toBe(ort.evaluation.accuracy);
+      pool.history.forEach((h, i) => expect(h.loss).toBeCloseTo(ort.history[i]!.loss, 4));
+      const record = await buildLineageRecord({
+        backbone: tiny,
+        surgery,
+        train,
+        data,
+        result: pool,
+      });
+      expect(validateLineageRecord(record)).toEqual([]);
+      expect(record.training.phases[0]!.engine).toMatchObject({ name: 'tfjs-wasm', workers: 1 });
+    } finally {
+      pool.model.dispose();
+      ort.model.dispose();
+    }
+    // Forced without workers, it cannot run: an error that says why, not another engine.
+    await expect(
+      trainTransferModel({
+        backbone: tiny,
+        data,
+        surgery,
+        train: fe({ inference: 'tfjs-wasm', workers: 0 }),
+        featureCache: new MemoryFeatureCache(),
+      }),
+    ).rejects.toThrow(/tfjs-wasm pool needs at least one worker/);
+  });
+
   it('average and max head pooling (both named head_pool) get their own features and graphs', async () => {
     const cache = new MemoryFeatureCache();
     const lines: string[] = [];

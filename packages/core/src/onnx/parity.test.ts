@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../backend.js';
 import { loadBackbone } from '../backbones/catalog.js';
 import { applySurgery } from '../surgery/surgery.js';
+import onnxProto from 'onnx-proto';
 import { seededRandom } from '../util/seededRandom.js';
 import { compileToOnnx, samePads, UnsupportedLayerError } from './compile.js';
 import { createOrtSession, runOrt } from './runtime.js';
@@ -29,6 +30,8 @@ interface Parity {
   relative: number;
   scale: number;
   stats: ReturnType<typeof compileToOnnx>['stats'];
+  /** ONNX op types of the compiled graph, with their counts. */
+  ops: Record<string, number>;
 }
 
 /** Runs `model` (outputs of `outputs`, default the model's) on tfjs and on ORT; returns the worst relative gap. */
@@ -77,7 +80,10 @@ async function parity(
       worst = Math.max(worst, maxDiff / maxAbs);
       scale = Math.max(scale, maxAbs);
     });
-    return { relative: worst, scale, stats: compiled.stats };
+    const ops: Record<string, number> = {};
+    for (const n of onnxProto.onnx.ModelProto.decode(compiled.bytes).graph?.node ?? [])
+      ops[n.opType!] = (ops[n.opType!] ?? 0) + 1;
+    return { relative: worst, scale, stats: compiled.stats, ops };
   } finally {
     await session.release();
   }
@@ -248,4 +254,141 @@ describe('compileToOnnx parity with tfjs (ORT, CPU)', () => {
     expect((error as UnsupportedLayerError).layerType).toBe('UpSampling2D');
     expect((error as Error).message).toMatch(/'up' \(UpSampling2D\)/);
   });
+});
+
+/** Gives every BatchNormalization layer of `model` seeded, non-trivial weights and statistics. */
+function randomizeBatchNorms(model: tf.LayersModel, seed: number): void {
+  const rand = seededRandom(seed);
+  for (const l of model.layers.filter((x) => x.getClassName() === 'BatchNormalization')) {
+    l.setWeights(
+      l.getWeights().map((w, i) => {
+        const name = l.weights[i]!.originalName.split('/').pop();
+        // variance in [0.5, 1.5], scale in [0.5, 1.5], offset and mean in [-0.3, 0.7]
+        const v = (): number =>
+          name === 'moving_variance' || name === 'gamma' ? 0.5 + rand() : rand() - 0.3;
+        return tf.tensor(Float32Array.from({ length: w.size }, v), w.shape);
+      }),
+    );
+  }
+}
+
+const apply = (
+  layer: tf.layers.Layer,
+  x: tf.SymbolicTensor | tf.SymbolicTensor[],
+): tf.SymbolicTensor => layer.apply(x) as tf.SymbolicTensor;
+
+describe('compileToOnnx: BatchNormalization that is not folded, asymmetric SAME padding', () => {
+  const disposables: tf.LayersModel[] = [];
+  afterAll(() => disposables.forEach((m) => m.dispose()));
+
+  it('BatchNorm after an activation, after an Add, without scale or offset, and on Dense outputs: ONNX BatchNormalization nodes', async () => {
+    const input = tf.input({ shape: [9, 8, 3] });
+    const a = apply(
+      tf.layers.conv2d({ filters: 6, kernelSize: 3, padding: 'same', activation: 'relu' }),
+      input,
+    );
+    const afterRelu = apply(tf.layers.batchNormalization({ scale: false }), a);
+    const b = apply(tf.layers.conv2d({ filters: 6, kernelSize: 1 }), input);
+    const sum = apply(tf.layers.add(), [afterRelu, b]);
+    const afterAdd = apply(tf.layers.batchNormalization({ center: false, epsilon: 0.01 }), sum);
+    const pooled = apply(tf.layers.globalAveragePooling2d({}), afterAdd);
+    const dense = apply(tf.layers.dense({ units: 5, activation: 'tanh' }), pooled);
+    const afterDense = apply(tf.layers.batchNormalization({}), dense);
+    const model = tf.model({ inputs: input, outputs: [afterAdd, afterDense] });
+    disposables.push(model);
+    randomizeBatchNorms(model, 3);
+    const r = await parity(model, 2, 21);
+    expect(r.relative).toBeLessThan(TOLERANCE);
+    // None follows a linear convolution that nothing else reads: all three stay BatchNorm nodes.
+    expect(r.stats.foldedBatchNorms).toBe(0);
+    expect(r.ops.BatchNormalization).toBe(3);
+  });
+
+  it('stride-2 SAME convolution, depthwise convolution and pooling on even sizes, whose pads are asymmetric', async () => {
+    // 16x12 -> 8x6 -> 4x3 at stride 2 with 3x3 windows: every even size gets TensorFlow's
+    // asymmetric pads, 0 before and 1 after. (An odd size pads symmetrically and proves nothing.)
+    for (const size of [16, 12, 8, 6]) expect(samePads(size, 3, 2)).toEqual([0, 1]);
+    const input = tf.input({ shape: [16, 12, 3] });
+    const conv = apply(
+      tf.layers.conv2d({
+        filters: 4,
+        kernelSize: 3,
+        strides: 2,
+        padding: 'same',
+        activation: 'relu',
+      }),
+      input,
+    );
+    const dw = apply(
+      tf.layers.depthwiseConv2d({ kernelSize: 3, strides: 2, padding: 'same', depthMultiplier: 2 }),
+      conv,
+    );
+    const max = apply(tf.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'same' }), conv);
+    // Average pooling counts only the real pixels of a border window: the asymmetric pad matters.
+    const avg = apply(
+      tf.layers.averagePooling2d({ poolSize: 3, strides: 2, padding: 'same' }),
+      conv,
+    );
+    const model = tf.model({
+      inputs: input,
+      outputs: apply(tf.layers.concatenate(), [dw, max, avg]),
+    });
+    disposables.push(model);
+    const r = await parity(model, 2, 17);
+    expect(r.relative).toBeLessThan(TOLERANCE);
+  });
+});
+
+describe('compileToOnnx: BatchNorm folding through identity layers', () => {
+  const disposables: tf.LayersModel[] = [];
+  afterAll(() => disposables.forEach((m) => m.dispose()));
+
+  /** conv (linear) -> identity -> BatchNorm; `reuse` decides who else reads the conv output. */
+  function convIdentityBatchNorm(
+    identity: 'dropout' | 'linear',
+    reuse: 'add' | 'output' | 'none',
+  ): tf.LayersModel {
+    const input = tf.input({ shape: [6, 6, 3] });
+    const conv = apply(
+      tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', name: 'conv' }),
+      input,
+    );
+    const alias = apply(
+      identity === 'dropout'
+        ? tf.layers.dropout({ rate: 0.5, name: 'alias' })
+        : tf.layers.activation({ activation: 'linear', name: 'alias' }),
+      conv,
+    );
+    const bn = apply(tf.layers.batchNormalization({ name: 'bn' }), alias);
+    const outputs =
+      reuse === 'add'
+        ? apply(tf.layers.add(), [bn, conv]) // a residual of the raw convolution output
+        : reuse === 'output'
+          ? [bn, alias]
+          : apply(tf.layers.reLU(), bn);
+    const model = tf.model({ inputs: input, outputs });
+    randomizeBatchNorms(model, 9);
+    disposables.push(model);
+    return model;
+  }
+
+  for (const identity of ['dropout', 'linear'] as const) {
+    it(`folds conv -> ${identity} -> BatchNorm when nothing else reads the convolution`, async () => {
+      const r = await parity(convIdentityBatchNorm(identity, 'none'), 2, 4);
+      expect(r.relative).toBeLessThan(TOLERANCE);
+      expect(r.stats.foldedBatchNorms).toBe(1);
+      expect(r.ops.BatchNormalization).toBeUndefined();
+    });
+    it(`does not fold conv -> ${identity} -> BatchNorm when an Add also reads the raw convolution`, async () => {
+      const r = await parity(convIdentityBatchNorm(identity, 'add'), 2, 5);
+      // Folded, the Add would read the normalised values twice: off by the order of the output.
+      expect(r.relative).toBeLessThan(TOLERANCE);
+      expect(r.stats.foldedBatchNorms).toBe(0);
+    });
+    it(`does not fold conv -> ${identity} -> BatchNorm when the ${identity} output is a graph output`, async () => {
+      const r = await parity(convIdentityBatchNorm(identity, 'output'), 2, 6);
+      expect(r.relative).toBeLessThan(TOLERANCE);
+      expect(r.stats.foldedBatchNorms).toBe(0);
+    });
+  }
 });

@@ -17,7 +17,7 @@ import {
 import { imagesToTensor } from '../data/tensors.js';
 import type { ImageSet, Preprocessing } from '../data/types.js';
 import type { Features } from './featureCache.js';
-import type { InferenceEngineName } from './spec.js';
+import { INFERENCE_ENGINE_NAMES, type InferenceEngineName } from './spec.js';
 import { sha256 } from '../util/hash.js';
 import { yieldToEventLoop } from '../util/yield.js';
 
@@ -29,11 +29,7 @@ export type ForwardProgress = (done: number, total: number) => void;
  * onnxruntime-node with its own intra-op threads), `tfjs-wasm` (a pool of worker threads, one tfjs
  * wasm model each) and `tfjs` (the prefix in this thread on the active tfjs backend).
  */
-export const INFERENCE_ENGINES: readonly InferenceEngineName[] = [
-  'onnxruntime',
-  'tfjs-wasm',
-  'tfjs',
-];
+export const INFERENCE_ENGINES: readonly InferenceEngineName[] = INFERENCE_ENGINE_NAMES;
 export type { InferenceEngineName };
 
 /** What ran the frozen prefix: for logs and the lineage. */

@@ -1,7 +1,11 @@
 import type { BackendName } from '../backend.js';
 
-/** Engines that can run a frozen prefix (see `INFERENCE_ENGINES` in frozenForward.ts). */
-export type InferenceEngineName = 'onnxruntime' | 'tfjs-wasm' | 'tfjs';
+/**
+ * Engines that can run a frozen prefix, best first (what each is: `INFERENCE_ENGINES` in
+ * frozenForward.ts). Here, apart from tfjs, for code that validates specs without loading it.
+ */
+export const INFERENCE_ENGINE_NAMES = ['onnxruntime', 'tfjs-wasm', 'tfjs'] as const;
+export type InferenceEngineName = (typeof INFERENCE_ENGINE_NAMES)[number];
 
 /** Optimisers Graft trains with. */
 export type OptimizerName = 'adam' | 'sgd' | 'rmsprop';

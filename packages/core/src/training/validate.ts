@@ -1,6 +1,11 @@
 import { DangerousLearningRateError, InvalidSpecError } from '../errors.js';
 import type { SurgerySpec } from '../surgery/spec.js';
-import { DEFAULT_FINE_TUNE_LR, MAX_SAFE_FINE_TUNE_LR, type TrainSpec } from './spec.js';
+import {
+  DEFAULT_FINE_TUNE_LR,
+  INFERENCE_ENGINE_NAMES,
+  MAX_SAFE_FINE_TUNE_LR,
+  type TrainSpec,
+} from './spec.js';
 
 const OPTIMIZERS = ['adam', 'sgd', 'rmsprop'];
 const BACKENDS = ['tensorflow', 'wasm', 'cpu'];
@@ -67,10 +72,9 @@ export function validateTrainSpec(train: TrainSpec, surgery: SurgerySpec): void 
       'train.engine.workers',
     );
   }
-  const engines = ['onnxruntime', 'tfjs-wasm', 'tfjs'];
-  if (engine.inference !== undefined && !engines.includes(engine.inference)) {
+  if (engine.inference !== undefined && !INFERENCE_ENGINE_NAMES.includes(engine.inference)) {
     throw new InvalidSpecError(
-      `train.engine.inference must be one of ${engines.join(', ')}, got '${String(engine.inference)}'`,
+      `train.engine.inference must be one of ${INFERENCE_ENGINE_NAMES.join(', ')}, got '${String(engine.inference)}'`,
       'train.engine.inference',
     );
   }

@@ -5,17 +5,13 @@
  * on the same images; then the planned run again with its features already cached.
  */
 import * as tf from '@tensorflow/tfjs';
-import {
-  planBackends,
-  untrainableLayerClasses,
-  useBackend,
-  type BackendName,
-} from '../../backend.js';
+import { planBackends, useBackend, type BackendName } from '../../backend.js';
 import type { Backbone } from '../../backbones/types.js';
 import { loadMnistDigits } from '../../data/mnist.js';
 import { splitDataset } from '../../data/split.js';
 import { imagesToTensor, labelsToOneHot } from '../../data/tensors.js';
 import type { DatasetSplit } from '../../data/types.js';
+import { missingGradientKernels } from '../../kernels/trainability.js';
 import { applySurgery } from '../../surgery/surgery.js';
 import type { SurgerySpec } from '../../surgery/spec.js';
 import { MemoryFeatureCache, type FeatureCache } from '../../training/featureCache.js';
@@ -105,12 +101,17 @@ async function naiveOn(
   const { model } = await applySurgery({ backbone, spec: surgery, seed: SEED });
   const tensors: tf.Tensor[] = [];
   try {
-    const blocked = untrainableLayerClasses(backend);
+    // The same rule as the planner: a trainable layer needs its gradient kernels on `backend`.
     const blocker = model.trainableWeights.length
-      ? model.layers.find((l) => l.trainable && blocked.has(l.getClassName()))
+      ? model.layers
+          .filter((l) => l.trainable)
+          .map((l) => ({ l, missing: missingGradientKernels(l.getClassName(), backend) }))
+          .find((b) => b.missing.length > 0)
       : undefined;
     if (blocker)
-      throw new Error(`${backend} cannot train ${blocker.getClassName()} '${blocker.name}'`);
+      throw new Error(
+        `${backend} cannot train ${blocker.l.getClassName()} '${blocker.l.name}' (no ${blocker.missing.join(', ')} kernel)`,
+      );
     const k = data.train.classes.length;
     const input = (set: DatasetSplit['train']): [tf.Tensor4D, tf.Tensor2D] => {
       const x = imagesToTensor({
