@@ -49,45 +49,122 @@ describe('compare', () => {
     await page.context().close();
   });
 
-  it('overlays the curves and highlights exactly the frozen layers and rates that differ', async () => {
+  it('compares two runs that differ in freeze point and fine-tune rate: exactly those differences highlighted, the best run marked', async () => {
+    const [b, c] = [p.runB, p.runC];
     const page = await signedIn(browser, p.consoleUrl, p.viewerKey);
-    await page.goto(`${p.consoleUrl}/compare?ids=${p.runA},${p.runB}`);
-    // Train and validation curves of both runs, in both charts.
+    await page.goto(`${p.consoleUrl}/compare?ids=${b},${c}`);
+    // Fully drawn: 2 charts (loss, accuracy) x 2 runs x (train, validation).
     await expect
       .poll(() => page.locator('[data-testid="compare-curves"] .recharts-line-curve').count())
-      .toBeGreaterThanOrEqual(4);
+      .toBe(8);
 
-    // Layers: the rows and strip cells marked are exactly those frozen in one run and trainable
-    // in the other, per the runs' own resolved layer tables.
-    const [a, b] = [await trainableByLayer(p.runA), await trainableByLayer(p.runB)];
-    const expected = [...a.keys()].filter((n) => b.has(n) && a.get(n) !== b.get(n)).sort();
-    expect(expected.length).toBeGreaterThan(0);
-    const rows = await attr(page, '[data-testid="compare-layers"] tr.diff', 'data-layer');
-    expect(rows.sort()).toEqual(expected);
-    for (const strip of ['compare-strip-0', 'compare-strip-1']) {
-      const cells = await attr(
-        page,
-        `[data-testid="${strip}"] .ls-cell[data-differs="true"]`,
-        'data-layer',
-      );
-      expect(cells.sort()).toEqual(expected);
-    }
+    // Layers: exactly conv2 (frozen in C, trainable in phase 2 of B) is marked, in the table
+    // and on both strips; the runs' own resolved layer tables say the same.
+    const [lb, lc] = [await trainableByLayer(b), await trainableByLayer(c)];
+    const resolvedDiff = [...lb.keys()].filter((n) => lc.has(n) && lb.get(n) !== lc.get(n));
+    expect(resolvedDiff).toEqual(['conv2']);
+    expect(await attr(page, '[data-testid="compare-layers"] tr.diff', 'data-layer')).toEqual([
+      'conv2',
+    ]);
+    for (const strip of ['compare-strip-0', 'compare-strip-1'])
+      expect(
+        await attr(page, `[data-testid="${strip}"] .ls-cell[data-differs="true"]`, 'data-layer'),
+      ).toEqual(['conv2']);
 
-    // Hyperparameters: the learning rates, mode and freeze differ; backbone, dataset do not.
+    // Hyperparameters. The seed changes two settings (freeze, fine-tune learning rate); two
+    // more rows follow from the freeze point (frozen and trainable parameter counts: conv2 has
+    // weights); the results differ when training made them differ (per the runs' own records).
+    // Nothing else may be marked: same backbone, dataset, mode, head, epochs, head rate, ...
+    const { r0, r1 } = await apiData<{
+      r0: { bestValAccuracy: number; testAccuracy: number };
+      r1: { bestValAccuracy: number; testAccuracy: number };
+    }>(
+      p.apiUrl,
+      p.maintainerKey,
+      `query($b: ID!, $c: ID!) { r0: run(id: $b) { bestValAccuracy testAccuracy } r1: run(id: $c) { bestValAccuracy testAccuracy } }`,
+      { b, c },
+    );
+    const results = (['bestValAccuracy', 'testAccuracy'] as const).filter((k) => r0[k] !== r1[k]);
+    const expected = [
+      'freeze',
+      'fineTuneLearningRate',
+      'frozenParams',
+      'trainableParams',
+      ...results,
+    ].sort();
     const params = page.getByTestId('compare-params');
     const differing = await attr(page, '[data-testid="compare-params"] tr.diff', 'data-param');
-    for (const name of ['mode', 'freeze', 'learningRate', 'fineTuneLearningRate'])
-      expect(differing).toContain(name);
-    for (const name of ['backbone', 'dataset', 'optimizer', 'batchSize'])
-      expect(differing).not.toContain(name);
-    expect(await params.locator('tr[data-param="optimizer"]').count()).toBe(1);
+    expect([...differing].sort()).toEqual(expected);
+    // Every row the page shows is either marked or has the same value in both columns.
+    const rows = await params.locator('tbody tr[data-param]').evaluateAll((trs) =>
+      trs.map((tr) => ({
+        name: tr.getAttribute('data-param') ?? '',
+        diff: tr.classList.contains('diff'),
+        values: Array.from(tr.querySelectorAll('td'), (td) => td.getAttribute('title') ?? ''),
+      })),
+    );
+    expect(rows.length).toBeGreaterThan(expected.length);
+    for (const row of rows)
+      expect({ param: row.name, marked: row.diff }).toEqual({
+        param: row.name,
+        marked: row.values[0] !== row.values[1],
+      });
+    expect(await params.locator('tr[data-param="learningRate"]').textContent()).toMatch(
+      /3e-3.*3e-3/,
+    );
+    expect(await params.locator('tr[data-param="fineTuneLearningRate"]').textContent()).toMatch(
+      /1e-4.*3e-4/,
+    );
+    // "Differences only" hides every unmarked row.
     await page.getByLabel('Differences only').check();
     await expect.poll(() => params.locator('tr[data-param="optimizer"]').count()).toBe(0);
-    expect(await params.locator('tbody tr').count()).toBe(differing.length);
-
-    // Final metrics: the best run is marked.
-    expect(await page.locator('[data-testid="compare-metrics"] .best').count()).toBeGreaterThan(0);
+    expect(
+      (await attr(page, '[data-testid="compare-params"] tbody tr', 'data-param')).sort(),
+    ).toEqual(expected);
     await page.getByLabel('Differences only').uncheck();
+
+    // Final metrics: the run with the lower final validation loss (the last epoch of its series
+    // as the API records it) is the one marked best in that column, and only it.
+    const { compareRuns } = await apiData<{
+      compareRuns: {
+        bestRunId: string;
+        series: { runId: string; epochs: { valLoss: number }[] }[];
+      };
+    }>(
+      p.apiUrl,
+      p.maintainerKey,
+      `query($ids: [ID!]!) { compareRuns(ids: $ids) { bestRunId series { runId epochs { valLoss } } } }`,
+      { ids: [b, c] },
+    );
+    const finalValLoss = new Map(
+      compareRuns.series.map((s) => [s.runId, s.epochs[s.epochs.length - 1]!.valLoss]),
+    );
+    expect(finalValLoss.get(b)).not.toBe(finalValLoss.get(c));
+    const lowerValLoss = finalValLoss.get(b)! < finalValLoss.get(c)! ? b : c;
+    const metrics = page.getByTestId('compare-metrics');
+    const bestIn = (metric: string) =>
+      metrics
+        .locator(`tbody tr:has(td[data-metric="${metric}"].best)`)
+        .evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-run') ?? ''));
+    expect(await bestIn('valLoss')).toEqual([lowerValLoss]);
+    // Test accuracy: the best cells are the runs with the highest; the run badged best overall
+    // is the API's bestRunId, one of them.
+    const top = Math.max(r0.testAccuracy, r1.testAccuracy);
+    const withTop = [b, c].filter((_, i) => [r0, r1][i]!.testAccuracy === top);
+    expect((await bestIn('testAccuracy')).sort()).toEqual(withTop.sort());
+    expect(withTop).toContain(compareRuns.bestRunId);
+    expect(
+      await metrics
+        .locator('tbody tr[data-best="true"]')
+        .evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-run'))),
+    ).toEqual([compareRuns.bestRunId]);
+    expect(
+      await page
+        .locator(`[data-testid="compare-runs"] li[data-run="${compareRuns.bestRunId}"]`)
+        .getByTestId('best-run')
+        .count(),
+    ).toBe(1);
+    expect(await page.getByTestId('best-run').count()).toBe(1);
     await shot(page, 'compare');
     await page.context().close();
   });

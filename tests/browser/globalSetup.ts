@@ -1,4 +1,7 @@
+import { readdir, rm } from 'node:fs/promises';
+import path from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { ARTIFACTS, FAILED_PREFIX } from './browser.js';
 import { startPlatform, type Platform } from './platform.js';
 import { seed, type Seeded } from './seed.js';
 
@@ -18,6 +21,13 @@ let platform: Platform | undefined;
 
 /** Starts the API and the console once for every browser test file, and seeds them. */
 export async function setup(project: TestProject) {
+  // Failure screenshots describe the run that took them: drop the previous run's.
+  const stale = await readdir(ARTIFACTS).catch(() => [] as string[]);
+  await Promise.all(
+    stale
+      .filter((f) => f.startsWith(FAILED_PREFIX))
+      .map((f) => rm(path.join(ARTIFACTS, f), { force: true })),
+  );
   platform = await startPlatform();
   try {
     const seeded = await seed(platform.apiUrl, platform.maintainerKey);

@@ -20,6 +20,54 @@ afterAll(async () => {
 
 const FT_LR = 'Fine-tune learning rate (phase 2)';
 
+/** One observed state of the run page: status badge, progress line, epochs on the curves. */
+interface LiveEntry {
+  t: number;
+  status: string;
+  phase: string;
+  epoch: string;
+  points: number;
+}
+type LiveWindow = Window & { __liveRun?: LiveEntry[] };
+
+/**
+ * Runs in the page: logs every change of the run page's live parts as the DOM changes (a
+ * MutationObserver sees each render, however short-lived, unlike polling from the test).
+ */
+function recordLiveRun() {
+  const w = window as unknown as LiveWindow;
+  const log: LiveEntry[] = (w.__liveRun = []);
+  const text = (id: string) =>
+    document.querySelector(`[data-testid="${id}"]`)?.textContent?.trim() ?? '';
+  const snap = () => {
+    const e = {
+      t: Math.round(performance.now()),
+      status: text('run-status'),
+      phase: text('run-progress-phase'),
+      epoch: text('run-progress-epoch'),
+      points: Number(
+        document.querySelector('[data-testid="run-curves"]')?.getAttribute('data-epochs') ?? 0,
+      ),
+    };
+    const last = log[log.length - 1];
+    if (
+      !last ||
+      last.status !== e.status ||
+      last.phase !== e.phase ||
+      last.epoch !== e.epoch ||
+      last.points !== e.points
+    )
+      log.push(e);
+  };
+  new MutationObserver(snap).observe(document.body, {
+    subtree: true,
+    childList: true,
+    characterData: true,
+    attributes: true,
+  });
+  snap();
+}
+
 async function openForm(page: Page) {
   await page.goto(`${p.consoleUrl}/runs/new`);
   await page.getByTestId('new-run-form').waitFor();
@@ -77,26 +125,46 @@ describe('new run', () => {
     // A good one: editing clears the error; the run starts and its page follows it live.
     await page.getByLabel(FT_LR).fill('0.0001');
     expect(await fieldError.count()).toBe(0);
+    // From here on, every change of the run's status, progress line and curves is logged in the
+    // page. The form hands over to the run page by client-side navigation, so the log (and its
+    // document) surviving to the end also proves that nothing reloaded the page.
+    await page.evaluate(recordLiveRun);
     await page.getByTestId('start-run').click();
     await page.waitForURL(/\/runs\/[0-9a-f-]{36}$/, { timeout: 30_000 });
     const runId = page.url().split('/').pop()!;
     await page.getByTestId('run-status').waitFor();
-
-    const seen: string[] = [];
-    let sawProgress = false;
-    const deadline = Date.now() + 150_000;
-    for (;;) {
-      const status = (await page.getByTestId('run-status').textContent())?.trim() ?? '';
-      if (seen[seen.length - 1] !== status) seen.push(status);
-      if ((await page.getByTestId('run-progress').count()) > 0) sawProgress = true;
-      if (['succeeded', 'failed', 'cancelled'].includes(status)) break;
-      if (Date.now() > deadline) throw new Error(`run still ${status} (seen ${seen.join(' → ')})`);
-      await page.waitForTimeout(200);
-    }
-    // Followed without reloading: it was queued or running when the page opened.
-    expect(['queued', 'running']).toContain(seen[0]);
-    expect(sawProgress).toBe(true);
-    expect(seen[seen.length - 1]).toBe('succeeded');
+    await page.waitForFunction(
+      () => {
+        const log = (window as unknown as LiveWindow).__liveRun ?? [];
+        return ['succeeded', 'failed', 'cancelled'].includes(log.at(-1)?.status ?? '');
+      },
+      undefined,
+      { timeout: 150_000, polling: 500 },
+    );
+    const log = await page.evaluate(() => (window as unknown as LiveWindow).__liveRun);
+    expect(log, 'the page was reloaded: the live log is gone').toBeDefined();
+    if (process.env.GRAFT_TEST_VERBOSE) process.stderr.write(`[live] ${JSON.stringify(log)}\n`);
+    const statuses = log!
+      .map((e) => e.status)
+      .filter(Boolean)
+      .filter((st, i, all) => st !== all[i - 1]);
+    // Opened while queued or running, followed to the end without a reload.
+    expect(['queued', 'running']).toContain(statuses[0]);
+    expect(statuses.at(-1)).toBe('succeeded');
+    // While it trained (before it succeeded), the progress line moved on through epochs and
+    // phases, and epochs landed on the curves as points.
+    const training = log!.filter((e) => e.status === 'running');
+    const steps = [...new Set(training.filter((e) => e.epoch).map((e) => `${e.phase} ${e.epoch}`))];
+    expect(
+      steps.length,
+      `progress seen while running: ${steps.join(' | ')}`,
+    ).toBeGreaterThanOrEqual(2);
+    expect(steps.some((x) => x.includes('fine-tune'))).toBe(true);
+    const points = training.map((e) => e.points);
+    expect(Math.max(...points), 'no epoch reached the curves while running').toBeGreaterThan(
+      Math.min(...points),
+    );
+    expect(Math.max(...points)).toBeGreaterThanOrEqual(2);
     // Once it ends the page shows the recorded results (curves, test accuracy).
     await expect
       .poll(() => page.getByTestId('run-test-accuracy').textContent(), { timeout: 20_000 })

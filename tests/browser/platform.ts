@@ -80,6 +80,47 @@ function stop(child: ChildProcess) {
   }
 }
 
+/** `next start` of the built console on `port`, talking to the API at `apiUrl`. */
+function startNext(port: number, apiUrl: string) {
+  const nextBin = path.join(ROOT, 'node_modules/next/dist/bin/next');
+  return start(
+    'console',
+    process.execPath,
+    [nextBin, 'start', '-p', String(port), '-H', '127.0.0.1'],
+    path.join(ROOT, 'apps/console'),
+    { GRAFT_API_URL: apiUrl, NEXT_TELEMETRY_DISABLED: '1' },
+  );
+}
+
+/** A console of its own (e.g. pointed at an API that is not there), answering at `url`. */
+export interface StandaloneConsole {
+  url: string;
+  close(): Promise<void>;
+  logs(): string;
+}
+
+/** Starts another console process talking to `apiUrl` (which need not answer). */
+export async function startConsole(apiUrl: string): Promise<StandaloneConsole> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const web = startNext(port, apiUrl);
+  const logs = () => web.tail.join('\n');
+  try {
+    await waitFor(`${url}/sign-in`, 'the console', web.child);
+  } catch (err) {
+    stop(web.child);
+    throw new Error(`${(err as Error).message}\n${logs()}`);
+  }
+  return {
+    url,
+    logs,
+    async close() {
+      stop(web.child);
+      await new Promise((r) => setTimeout(r, 300));
+    },
+  };
+}
+
 export interface Platform {
   apiUrl: string;
   consoleUrl: string;
@@ -108,14 +149,7 @@ export async function startPlatform(): Promise<Platform> {
       GRAFT_QUEUE_POLL_SECONDS: '1',
     },
   );
-  const nextBin = path.join(ROOT, 'node_modules/next/dist/bin/next');
-  const web = start(
-    'console',
-    process.execPath,
-    [nextBin, 'start', '-p', String(consolePort), '-H', '127.0.0.1'],
-    path.join(ROOT, 'apps/console'),
-    { GRAFT_API_URL: apiUrl, NEXT_TELEMETRY_DISABLED: '1' },
-  );
+  const web = startNext(consolePort, apiUrl);
   const logs = () => `--- api ---\n${api.tail.join('\n')}\n--- console ---\n${web.tail.join('\n')}`;
   try {
     await waitFor(`${apiUrl}/readyz`, 'the API', api.child);

@@ -1,4 +1,4 @@
-/** What the browser tests find in the platform: keys, a dataset, two runs, a model with versions. */
+/** What the browser tests find in the platform: keys, a dataset, three runs, a model with versions. */
 import { apiData } from './platform.js';
 
 export interface Seeded {
@@ -10,6 +10,12 @@ export interface Seeded {
   runA: string;
   /** Fine-tuning: LeNet's last block trainable at 1e-4 after the head at 3e-3. */
   runB: string;
+  /**
+   * Run B with two settings changed, for the comparison: frozen up to conv2 (B freezes conv1 and
+   * pool1, the first block) and fine-tuned at 3e-4. Everything else is B's: backbone, dataset,
+   * mode, head, epochs, head learning rate, seed, batch size.
+   */
+  runC: string;
   modelName: string;
   /** Version 1 (run A), holds `production`. */
   versionA: string;
@@ -69,19 +75,22 @@ export async function seed(apiUrl: string, maintainerKey: string): Promise<Seede
     { mode: 'feature-extraction', epochs: 3, learningRate: 1e-3, engine: { workers: 0 } },
     ['baseline'],
   );
-  const runB = await start(
-    { freeze: { kind: 'allButLastBlocks', blocks: 1 } },
-    {
-      mode: 'fine-tuning',
-      epochs: 2,
-      learningRate: 3e-3,
-      fineTune: { epochs: 2, learningRate: 1e-4 },
-      engine: { workers: 0 },
-    },
-    ['fine-tune'],
-  );
+  const fineTune = (fineTuneLr: number) => ({
+    mode: 'fine-tuning',
+    epochs: 2,
+    learningRate: 3e-3,
+    fineTune: { epochs: 2, learningRate: fineTuneLr },
+    engine: { workers: 0 },
+  });
+  const runB = await start({ freeze: { kind: 'allButLastBlocks', blocks: 1 } }, fineTune(1e-4), [
+    'fine-tune',
+  ]);
+  const runC = await start({ freeze: { kind: 'upTo', layer: 'conv2' } }, fineTune(3e-4), [
+    'fine-tune',
+  ]);
   await waitForRun(apiUrl, maintainerKey, runA);
   await waitForRun(apiUrl, maintainerKey, runB);
+  await waitForRun(apiUrl, maintainerKey, runC);
   const modelName = 'digits';
   const version = async (runId: string) =>
     (
@@ -103,6 +112,7 @@ export async function seed(apiUrl: string, maintainerKey: string): Promise<Seede
     datasetId,
     runA,
     runB,
+    runC,
     modelName,
     versionA,
     versionB,

@@ -20,7 +20,9 @@ const NAV = [
 ] as const;
 
 export default async function RootLayout({ children }: { children: ReactNode }) {
-  const viewer = await currentViewer();
+  // The header only: when the API is down the page below says so (its error boundary), and the
+  // layout, which no error.tsx wraps, must still render.
+  const viewer = await currentViewer().catch(() => null);
   return (
     <html lang="en">
       <body>

@@ -1,3 +1,7 @@
+import type { FreezeSpec, HeadSpec, LayerInfo, SurgerySpec } from '@graft/core/surgery';
+import { graphql } from '@/gql';
+import type { LayerStripBackboneFragment } from '@/gql/graphql';
+
 /**
  * Data helpers of the layer strip (no React, no 'use client': callable from server components).
  * {@link stripFromSurgery} turns a run's `surgery` JSON (+ its backbone's layers) into the
@@ -40,41 +44,27 @@ export function stripTotals(layers: readonly StripLayer[]) {
   return t;
 }
 
-/** A backbone layer as the API's `BackboneLayer` has it. */
-export interface BackboneLayerLike {
-  name: string;
-  className: string;
-  params: number;
-  outputShape: readonly (number | null)[];
-}
+/**
+ * What the strip needs of a backbone, spread into the queries that feed it (NewRunBackbone,
+ * RunDetail) so that the type is generated from the schema.
+ */
+export const LayerStripBackbone = graphql(`
+  fragment LayerStripBackbone on Backbone {
+    lastFeatureLayer
+    blockEnds
+    layers {
+      ...BackboneLayerRow
+    }
+  }
+`);
 
-/** What the helpers need of a backbone (a subset of the API's `Backbone`). */
-export interface BackboneLike {
-  layers: readonly BackboneLayerLike[];
-  lastFeatureLayer: string;
-  blockEnds?: readonly string[];
-}
+export type BackboneLike = LayerStripBackboneFragment;
 
-/** The freeze request of a SurgerySpec (see @graft/core FreezeSpec). */
-export type FreezeRequest =
-  | { kind: 'all' }
-  | { kind: 'upTo'; layer: string }
-  | { kind: 'allButLastBlocks'; blocks: number }
-  | { kind: 'layers'; names: string[] }
-  | { kind: 'pattern'; pattern: string };
-
-/** The request part of a run's surgery JSON (a SurgerySpec). */
-export interface SurgeryRequest {
-  inputShape?: number[];
-  cutAt?: string;
-  freeze?: FreezeRequest;
-  head?: {
-    pooling?: string;
-    dense?: { units: number; activation?: string; dropout?: number }[];
-    dropout?: number;
-    classes?: string[];
-  };
-}
+/**
+ * The request part of a run's surgery JSON: the SurgerySpec the run was started with (core's
+ * type; the API fills in the head's classes from the dataset, so they may be missing here).
+ */
+export type SurgeryRequest = Partial<Omit<SurgerySpec, 'head'>> & { head?: Partial<HeadSpec> };
 
 /** The strip's input: its layers and the cut. */
 export interface StripData {
@@ -95,13 +85,16 @@ export function surgeryRequest(surgery: unknown): SurgeryRequest {
 }
 
 /**
- * Which kept backbone layers a freeze request freezes (mirrors @graft/core resolveFreeze; the
- * input layer is in neither set). Unknown layers are ignored here: the API validates.
+ * Which kept backbone layers a freeze request freezes (the input layer is in neither set), for
+ * the preview in the browser. It is @graft/core's `resolveFreeze` without its validation (the API
+ * validates and answers with the reason on the field): core's lives beside tfjs, which a page
+ * should not download. `LayerStripData.test.ts` holds the two to the same answer on core's real
+ * backbones for every freeze kind, so they cannot drift apart unnoticed.
  */
 export function resolveFreezePreview(
-  backbone: BackboneLike,
+  backbone: { layers: readonly { name: string }[]; blockEnds: readonly string[] },
   cutAt: string,
-  freeze: FreezeRequest | undefined,
+  freeze: FreezeSpec | undefined,
 ): Set<string> {
   const names = backbone.layers.map((l) => l.name);
   const cutPos = names.indexOf(cutAt);
@@ -113,7 +106,7 @@ export function resolveFreezePreview(
       return new Set(i < 0 ? [] : kept.slice(0, i + 1));
     }
     case 'allButLastBlocks': {
-      const ends = (backbone.blockEnds ?? []).filter((e) => kept.includes(e));
+      const ends = backbone.blockEnds.filter((e) => kept.includes(e));
       if (ends[ends.length - 1] !== cutAt) ends.push(cutAt);
       const n = Math.max(0, Math.floor(f.blocks));
       if (n >= ends.length) return new Set();
@@ -131,7 +124,7 @@ export function resolveFreezePreview(
       }
     }
     case 'all':
-    default:
+    default: // a request read from JSON may name a kind this console does not know
       return new Set(kept);
   }
 }
@@ -172,14 +165,8 @@ export function stripFromSpec(backbone: BackboneLike, request: SurgeryRequest): 
   return { layers, cutAt: cutPos >= 0 ? cutAt : null, resolved: false, request };
 }
 
-interface ResolvedLayer {
-  name: string;
-  className?: string;
-  params?: number;
-  outputShape?: (number | null)[];
-  trainable?: boolean;
-  origin?: string;
-}
+/** A row of the resolved layer table a trained run records (core's LayerInfo), as JSON may have it. */
+type ResolvedLayer = Pick<LayerInfo, 'name'> & Partial<Omit<LayerInfo, 'name'>>;
 
 /**
  * Turns a run's `surgery` JSON — `{ request, layers?, frozenLayers? }`, where `layers` is the

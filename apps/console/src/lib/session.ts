@@ -4,7 +4,7 @@ import { cookies } from 'next/headers';
 import { redirect } from 'next/navigation';
 import { graphql } from '@/gql';
 import { API_URL, KEY_COOKIE } from './config';
-import { ApiError, postGraphQL } from './graphqlClient';
+import { ApiError, postGraphQL, UNREACHABLE } from './graphqlClient';
 
 const ME = graphql(`
   query SignInMe {
@@ -29,7 +29,11 @@ export async function signIn(_prev: SignInState, form: FormData): Promise<SignIn
   } catch (err) {
     if (err instanceof ApiError && err.code === 'UNAUTHENTICATED')
       return { error: 'The API does not know this key.' };
-    return { error: `Cannot reach the API at ${API_URL}: ${(err as Error).message}` };
+    if (err instanceof ApiError && err.code === UNREACHABLE)
+      return {
+        error: `Cannot reach the Graft API at ${API_URL}. Start it (“npm start” starts it beside the console) or point GRAFT_API_URL at it, then sign in again.`,
+      };
+    return { error: `The API at ${API_URL} failed to check the key: ${(err as Error).message}` };
   }
   (await cookies()).set(KEY_COOKIE, key, {
     httpOnly: true,

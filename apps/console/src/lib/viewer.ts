@@ -1,7 +1,8 @@
 import { graphql } from '@/gql';
+import type { LayoutMeQuery } from '@/gql/graphql';
 import { API_URL } from './config';
 import { apiKey } from './api';
-import { postGraphQL } from './graphqlClient';
+import { ApiError, postGraphQL } from './graphqlClient';
 
 const ME = graphql(`
   query LayoutMe {
@@ -12,20 +13,31 @@ const ME = graphql(`
   }
 `);
 
-export type Role = 'viewer' | 'editor' | 'maintainer';
-export interface Viewer {
-  name: string;
-  role: Role;
+/** The signed-in key as the API describes it (`me`). */
+export type Viewer = LayoutMeQuery['me'];
+
+/**
+ * The roles a control may require, weakest first. The schema types `Viewer.role` as a String
+ * (documented as "viewer, editor or maintainer"), so there is no generated union to import:
+ * this list only ranks the role strings, and a role it does not know ranks below all of them.
+ */
+const RANKED = ['viewer', 'editor', 'maintainer'] as const;
+export type RequiredRole = (typeof RANKED)[number];
+
+/**
+ * True when `role` may do what `needed` may (viewer < editor < maintainer). An unknown or
+ * missing role may do nothing: controls stay hidden, and the API decides anyway.
+ */
+export function roleAtLeast(role: string | undefined, needed: RequiredRole): boolean {
+  const rank = (RANKED as readonly string[]).indexOf(role ?? '');
+  return rank >= 0 && rank >= RANKED.indexOf(needed);
 }
 
-const RANK: Record<Role, number> = { viewer: 0, editor: 1, maintainer: 2 };
-
-/** True when `role` may do what `needed` may (viewer < editor < maintainer). */
-export function roleAtLeast(role: Role | undefined, needed: Role): boolean {
-  return role !== undefined && RANK[role] >= RANK[needed];
-}
-
-/** The signed-in key's name and role, or null when signed out (or the key is unknown). */
+/**
+ * The signed-in key's name and role, or null when signed out (or the key is unknown). Any other
+ * failure (the API unreachable, ...) is thrown as the ApiError it is, for the page's error
+ * boundary to explain: a page must not take a down API for a signed-out visitor.
+ */
 export async function currentViewer(): Promise<Viewer | null> {
   const key = await apiKey();
   if (!key) return null;
@@ -36,8 +48,9 @@ export async function currentViewer(): Promise<Viewer | null> {
       {},
       { authorization: `Bearer ${key}` },
     );
-    return { name: me.name, role: me.role as Role };
-  } catch {
-    return null;
+    return me;
+  } catch (err) {
+    if (err instanceof ApiError && err.code === 'UNAUTHENTICATED') return null;
+    throw err;
   }
 }

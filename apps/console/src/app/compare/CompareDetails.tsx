@@ -3,10 +3,12 @@
 import Link from 'next/link';
 import { useId, useMemo, useState } from 'react';
 import { LayerStrip, type StripLayer } from '@/components/LayerStrip';
+import type { LayerInfo } from '@graft/core/surgery';
 import type { LayerState } from '@/components/LayerStripData';
 import type { ComparePageQuery } from '@/gql/graphql';
-import { duration, lr, num, pct } from '@/lib/format';
+import { duration, pct } from '@/lib/format';
 import type { ComparedRunLabel } from './compareData';
+import { paramText } from './paramText';
 
 type Cmp = ComparePageQuery['compareRuns'];
 type Parameter = Cmp['parameters'][number];
@@ -46,52 +48,6 @@ const PARAM_LABEL: Record<string, string> = {
   bestValAccuracy: 'Best val accuracy',
   testAccuracy: 'Test accuracy',
 };
-
-function freezeText(v: Record<string, unknown>): string {
-  switch (v['kind']) {
-    case 'all':
-      return 'whole backbone';
-    case 'upTo':
-      return `up to ${String(v['layer'])}`;
-    case 'allButLastBlocks':
-      return `all but last ${String(v['blocks'])} block(s)`;
-    case 'layers':
-      return `layers ${(v['names'] as string[] | undefined)?.join(', ') ?? ''}`;
-    case 'pattern':
-      return `pattern /${String(v['pattern'])}/`;
-    default:
-      return JSON.stringify(v);
-  }
-}
-
-/** A parameter value (JSON text from the API) as a short readable string. */
-export function paramText(name: string, json: string): string {
-  let v: unknown;
-  try {
-    v = JSON.parse(json);
-  } catch {
-    return json;
-  }
-  if (v === null || v === undefined) return '–';
-  if (typeof v === 'number') {
-    if (/learningrate/i.test(name)) return lr(v);
-    if (/accuracy/i.test(name)) return pct(v, 2);
-    return num(v);
-  }
-  if (typeof v === 'string') return v;
-  if (Array.isArray(v)) return v.join('×');
-  if (typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    if (name === 'freeze') return freezeText(o);
-    if (Object.keys(o).length === 0) return 'default';
-    if (name === 'backends')
-      return Object.entries(o)
-        .map(([k, x]) => `${k}: ${String(x)}`)
-        .join(', ');
-    return JSON.stringify(o);
-  }
-  return String(v);
-}
 
 function RunHeads({ runs }: { runs: readonly ComparedRunLabel[] }) {
   return (
@@ -176,12 +132,8 @@ function Parameters({
   );
 }
 
-interface ResolvedLayer {
-  name?: unknown;
-  className?: unknown;
-  params?: unknown;
-  outputShape?: unknown;
-}
+/** A row of a run's resolved layer table (core's LayerInfo) as read from JSON: checked field by field. */
+type ResolvedLayer = { [K in keyof LayerInfo]?: unknown };
 
 /** Class, params and shape of each layer, from the runs' resolved layer tables. */
 function layerInfo(surgeries: readonly unknown[]) {

@@ -84,7 +84,8 @@ export function RunCurves() {
     );
   }
   return (
-    <div data-testid="run-curves">
+    // data-epochs: how many epoch points the curves hold (grows live while the run trains).
+    <div data-testid="run-curves" data-epochs={epochs.length}>
       {phases.map((phase) => {
         const data = epochs.filter((e) => e.phase === phase).sort((a, b) => a.epoch - b.epoch);
         return (

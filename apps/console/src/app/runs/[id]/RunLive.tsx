@@ -3,13 +3,10 @@
 import { useRouter } from 'next/navigation';
 import { createContext, useContext, useEffect, useRef, useState, type ReactNode } from 'react';
 import { graphql } from '@/gql';
-import type {
-  RunDetailEpochFragment,
-  RunDetailProgressSubscription,
-  RunStatus,
-} from '@/gql/graphql';
+import type { RunDetailEpochFragment, RunStatus } from '@/gql/graphql';
 import { browserGql } from '@/lib/browserGql';
 import { num } from '@/lib/format';
+import type { RunProgressEvent } from '@/lib/runProgress';
 
 /** One epoch row of the curves. */
 export const RunDetailEpoch = graphql(`
@@ -21,31 +18,6 @@ export const RunDetailEpoch = graphql(`
     valLoss
     valAccuracy
     seconds
-  }
-`);
-
-/**
- * The shape of the `/api/progress/[id]` Server-Sent Events (the console's route forwards these
- * fields of the API's runProgress subscription); declared here so the type is generated.
- */
-export const RunDetailProgress = graphql(`
-  subscription RunDetailProgress($runId: ID!) {
-    runProgress(runId: $runId) {
-      runId
-      status
-      stage
-      phase
-      epoch
-      epochs
-      batch
-      batches
-      loss
-      accuracy
-      valLoss
-      valAccuracy
-      imagesPerSec
-      etaSeconds
-    }
   }
 `);
 
@@ -61,7 +33,7 @@ const RUN_LIVE = graphql(`
   }
 `);
 
-export type Progress = RunDetailProgressSubscription['runProgress'];
+export type Progress = RunProgressEvent;
 export type Epoch = RunDetailEpochFragment;
 
 const TERMINAL: RunStatus[] = ['succeeded', 'failed', 'cancelled'];
@@ -247,7 +219,7 @@ export function RunProgressBar() {
     <div className="panel rd-progress" data-testid="run-progress" role="status">
       <div className="rd-progress-line">
         <strong>{p.stage ?? 'running'}</strong>
-        {p.phase ? <span>phase {p.phase}</span> : null}
+        {p.phase ? <span data-testid="run-progress-phase">phase {p.phase}</span> : null}
         {p.epoch ? (
           <span data-testid="run-progress-epoch">
             epoch {p.epoch}

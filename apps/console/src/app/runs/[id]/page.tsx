@@ -3,7 +3,8 @@ import { notFound } from 'next/navigation';
 import type { Metadata } from 'next';
 import { graphql } from '@/gql';
 import { LayerStrip } from '@/components/LayerStrip';
-import { stripFromSurgery, surgeryRequest, type FreezeRequest } from '@/components/LayerStripData';
+import type { FreezeSpec } from '@graft/core/surgery';
+import { stripFromSurgery, surgeryRequest } from '@/components/LayerStripData';
 import { gql } from '@/lib/api';
 import { ApiError } from '@/lib/graphqlClient';
 import { duration, lr, num, pct, shortSha, when } from '@/lib/format';
@@ -24,11 +25,7 @@ const RUN = graphql(`
         id
         name
         inputShape
-        lastFeatureLayer
-        blockEnds
-        layers {
-          ...BackboneLayerRow
-        }
+        ...LayerStripBackbone
       }
       dataset {
         id
@@ -120,7 +117,7 @@ const get = (x: unknown, ...path: (string | number)[]): unknown =>
 const str = (x: unknown): string =>
   x === undefined || x === null ? '–' : typeof x === 'string' ? x : JSON.stringify(x);
 
-function freezeText(f: FreezeRequest | undefined): string {
+function freezeText(f: FreezeSpec | undefined): string {
   if (!f) return 'all (default)';
   switch (f.kind) {
     case 'all':

@@ -18,11 +18,7 @@ const BACKBONE = graphql(`
       id
       name
       inputShape
-      lastFeatureLayer
-      blockEnds
-      layers {
-        ...BackboneLayerRow
-      }
+      ...LayerStripBackbone
     }
   }
 `);

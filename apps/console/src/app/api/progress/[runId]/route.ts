@@ -1,12 +1,14 @@
+import { print } from 'graphql';
 import { createClient } from 'graphql-ws';
 import { cookies } from 'next/headers';
 import WebSocket from 'ws';
+import type { RunDetailProgressSubscription } from '@/gql/graphql';
 import { API_URL, KEY_COOKIE } from '@/lib/config';
+import { RUN_PROGRESS } from '@/lib/runProgress';
 
 export const dynamic = 'force-dynamic';
 
-const QUERY = `subscription ($runId: ID!) { runProgress(runId: $runId) {
-  runId status stage phase epoch epochs batch batches loss accuracy valLoss valAccuracy imagesPerSec etaSeconds } }`;
+const QUERY = print(RUN_PROGRESS);
 
 /**
  * Live progress of a run as Server-Sent Events: the console subscribes to the API's
@@ -46,12 +48,12 @@ export async function GET(
         }
         void client.dispose();
       };
-      unsubscribe = client.subscribe(
+      unsubscribe = client.subscribe<RunDetailProgressSubscription>(
         { query: QUERY, variables: { runId } },
         {
           next: (msg) => {
             if (msg.errors) send('error', msg.errors);
-            else send('progress', (msg.data as { runProgress: unknown }).runProgress);
+            else if (msg.data) send('progress', msg.data.runProgress);
           },
           error: (err) => {
             send('error', [

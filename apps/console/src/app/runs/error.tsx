@@ -1,0 +1,5 @@
+'use client';
+
+import { routeError } from '@/components/ErrorState';
+
+export default routeError('The runs');
