@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// The API's own test fixture, by relative path: @graft/api's exports do not expose dist/testing.
-import { startTestServer, type TestServer } from '../../api/dist/testing/apiServer.js';
+// The API's own test fixture (a real embedded API: PGlite, S3 server, worker).
+import { startTestServer, type TestServer } from '@graft/api/testing/apiServer';
 
 const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 

@@ -203,8 +203,9 @@ describe('API + 3 worker processes on one Postgres', () => {
     const { rows: keys } = await server.database.pool.query<{ key: string; bytes: string }>(
       'select key, bytes from artifacts',
     );
-    expect(keys.length).toBeGreaterThanOrEqual(2 * (2 * RUNS + 1));
-    expect(keys.length).toBe(2 * runRows.length); // model.json + weights.bin per run, no strays
+    expect(keys.length).toBeGreaterThanOrEqual(3 * (2 * RUNS + 1));
+    // model.json + weights.bin + model.onnx per run, no strays
+    expect(keys.length).toBe(3 * runRows.length);
     for (const k of keys) {
       const info = await server.store.statObject(k.key);
       expect(info?.bytes, k.key).toBe(Number(k.bytes));

@@ -175,7 +175,11 @@ describe('runs over GraphQL', () => {
     const model = await tf.loadLayersModel(server.url + links.data!.run.modelPath);
     expect(model.outputs[0]!.shape).toEqual([null, 2]);
     model.dispose();
-    expect(links.data!.run.artifacts.map((a) => a.name)).toEqual(['model.json', 'weights.bin']);
+    expect(links.data!.run.artifacts.map((a) => a.name)).toEqual([
+      'model.json',
+      'model.onnx',
+      'weights.bin',
+    ]);
     const weights = links.data!.run.artifacts.find((a) => a.name === 'weights.bin')!;
     const bytes = Buffer.from(await (await fetch(weights.url)).arrayBuffer());
     expect(createHash('sha256').update(bytes).digest('hex')).toBe(weights.sha256);

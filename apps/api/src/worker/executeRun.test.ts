@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { loadBackbone, validateLineageRecord } from '@graft/core';
+import { loadBackbone, loadMnistDigits, validateLineageRecord } from '@graft/core';
+import * as ort from 'onnxruntime-node';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type Database } from '../db/index.js';
@@ -102,7 +103,10 @@ describe('executeRun', () => {
     const epochs = await database.db.select().from(runEpochs).where(eq(runEpochs.runId, id));
     expect(epochs.length).toBe(run!.lineage!.results.history.length);
     const files = await database.db.select().from(artifacts).where(eq(artifacts.runId, id));
-    expect(files.map((f) => f.name).sort()).toEqual(['model.json', 'weights.bin']);
+    expect(files.map((f) => f.name).sort()).toEqual(['model.json', 'model.onnx', 'weights.bin']);
+    expect(run!.lineage!.artifacts.map((a) => a.path).sort()).toEqual(
+      files.map((f) => f.name).sort(),
+    );
     for (const f of files) expect((await store.statObject(f.key))?.bytes).toBe(f.bytes);
     // The stored model loads with stock tfjs.
     const read = async (key: string): Promise<Buffer> => {
@@ -125,6 +129,25 @@ describe('executeRun', () => {
       }),
     );
     expect(model.outputs[0]!.shape).toEqual([null, 2]);
+    // The ONNX export answers like the tfjs model (ONNX Runtime, on real digits).
+    const digits = loadMnistDigits({ digits: [5, 6], limit: 16 });
+    const x = tf.tensor4d(
+      Float32Array.from(digits.pixels, (p) => p / 255),
+      [16, 28, 28, 1],
+    );
+    const expected = (model.predict(x) as tf.Tensor).dataSync();
+    const session = await ort.InferenceSession.create(
+      await read(files.find((f) => f.name === 'model.onnx')!.key),
+    );
+    const out = await session.run({
+      [session.inputNames[0]!]: new ort.Tensor('float32', x.dataSync(), [16, 28, 28, 1]),
+    });
+    const got = out[session.outputNames[0]!]!.data as Float32Array;
+    let worst = 0;
+    for (let i = 0; i < expected.length; i++)
+      worst = Math.max(worst, Math.abs(got[i]! - expected[i]!));
+    expect(worst).toBeLessThan(1e-4);
+    x.dispose();
     model.dispose();
   });
 

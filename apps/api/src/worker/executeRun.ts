@@ -5,7 +5,9 @@
  */
 import {
   GraftError,
+  UnsupportedLayerError,
   buildLineageRecord,
+  onnxExportBytes,
   DirectoryBlobStore,
   exportLayersModel,
   splitDataset,
@@ -122,13 +124,31 @@ export async function executeRun(runId: string, deps: ExecuteRunDeps): Promise<E
       store: local,
       prefix: 'model',
     });
+    // The same model as one ONNX file, for ONNX Runtime or Triton; a layer ONNX cannot express
+    // (a custom backbone's) leaves the tfjs files only.
+    let onnx: { bytes: Uint8Array; sha256: string } | undefined;
+    try {
+      onnx = onnxExportBytes({
+        model: result.model,
+        classes: ds.classes,
+        preprocessing: backbone.preprocessing,
+      });
+    } catch (error) {
+      if (!(error instanceof UnsupportedLayerError)) throw error;
+      log(`no model.onnx: ${error.message}`);
+    }
     result.model.dispose();
-    const stored: (StoredObject & { name: string })[] = [];
+    const stored: (StoredObject & { name: string; kind: string })[] = [];
     for (const f of exported.files) {
       const bytes = await readFile(join(work, f.path));
       const obj = await store.putObject(bytes);
       if (obj.sha256 !== f.sha256) throw new Error(`upload of ${f.path} changed its content`);
-      stored.push({ name: f.path.replace(/^model\//, ''), ...obj });
+      stored.push({ name: f.path.replace(/^model\//, ''), kind: 'model', ...obj });
+    }
+    if (onnx) {
+      const obj = await store.putObject(onnx.bytes);
+      if (obj.sha256 !== onnx.sha256) throw new Error('upload of model.onnx changed its content');
+      stored.push({ name: 'model.onnx', kind: 'onnx', ...obj });
     }
     const lineage = await buildLineageRecord({
       backbone,
@@ -157,7 +177,7 @@ export async function executeRun(runId: string, deps: ExecuteRunDeps): Promise<E
       await tx.insert(artifacts).values(
         stored.map((s) => ({
           runId,
-          kind: 'model',
+          kind: s.kind,
           name: s.name,
           key: s.key,
           bytes: s.bytes,
