@@ -12,15 +12,18 @@ import {
   type DepthwiseBackpropInputAttrs,
 } from './depthwiseBackprop.js';
 import { maxPoolGradByTaps, type MaxPoolGradAttrs } from './maxPoolGrad.js';
+import { batchMatMulTransposingFirst, type BatchMatMulAttrs } from './batchMatMul.js';
 
 type Tensors = Record<string, tf.Tensor4D>;
+/** Runs the kernel tfjs registered before Graft's (where it has one) on other inputs and attrs. */
+type Original = (inputs: Record<string, tf.Tensor>, attrs: unknown) => tf.Tensor;
 
 /** Graft's gradient kernels: what each computes with, and on which backends it replaces tfjs'. */
 export const trainingKernels: readonly {
   kernelName: string;
   /** Backends it is registered on (where tfjs lacks the kernel or its kernel is much slower). */
   backends: readonly string[];
-  run: (inputs: Tensors, attrs: unknown) => tf.Tensor4D;
+  run: (inputs: Tensors, attrs: unknown, original?: Original) => tf.Tensor;
 }[] = [
   {
     kernelName: 'Conv2DBackpropFilter',
@@ -51,6 +54,16 @@ export const trainingKernels: readonly {
     // maxPoolGradByTaps); cpu's loop is right and kept.
     backends: ['wasm'],
     run: (i, a) => maxPoolGradByTaps(i.dy!, i.input!, i.output!, a as MaxPoolGradAttrs),
+  },
+  {
+    kernelName: 'BatchMatMul',
+    // wasm multiplies a transposed operand outside XNNPACK, 8-15x slower: every Dense/MatMul
+    // gradient is such a product. Transposed first, then wasm's own kernel multiplies.
+    backends: ['wasm'],
+    run: (i, a, original) =>
+      batchMatMulTransposingFirst(i.a!, i.b!, a as BatchMatMulAttrs, (x, y) =>
+        original!({ a: x, b: y }, { ...(a as object), transposeA: false, transposeB: false }),
+      ),
   },
 ];
 
@@ -100,7 +113,22 @@ export function registerTrainingKernels(): void {
       tf.registerKernel({
         kernelName: k.kernelName,
         backendName,
-        kernelFunc: ({ inputs, attrs }) => k.run(inputs as Tensors, attrs),
+        kernelFunc: (args) =>
+          k.run(
+            args.inputs as Tensors,
+            args.attrs,
+            original &&
+              ((inputs, attrs) =>
+                original.kernelFunc({
+                  ...args,
+                  inputs: inputs as tf.NamedTensorInfoMap,
+                  attrs: attrs as tf.NamedAttrMap,
+                }) as tf.Tensor),
+          ) as unknown as tf.TensorInfo,
+        // The original's setup binds what its kernel function calls (wasm's C functions): it
+        // must run when the backend starts, also when only Graft's kernel is registered.
+        ...(original?.setupFunc ? { setupFunc: original.setupFunc } : {}),
+        ...(original?.disposeFunc ? { disposeFunc: original.disposeFunc } : {}),
       });
     }
   }
