@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/index.js';
 import { apiKeys } from '../db/schema.js';
 import type { AuthIdentity, Role } from './roles.js';
@@ -56,13 +56,27 @@ export async function createApiKey(
  */
 export async function authenticate(db: Db, key: string): Promise<AuthIdentity | null> {
   if (!key.startsWith(API_KEY_PREFIX)) return null;
-  const [row] = await db
-    .select({ id: apiKeys.id, name: apiKeys.name, role: apiKeys.role, revoked: apiKeys.revoked })
-    .from(apiKeys)
-    .where(eq(apiKeys.keyHash, hashApiKey(key)))
-    .limit(1);
+  const [row] = await lookupStatement(db).execute({ keyHash: hashApiKey(key) });
   if (!row || row.revoked) return null;
   return { keyId: row.id, name: row.name, role: row.role };
+}
+
+/**
+ * The key lookup every authenticated request makes, prepared once per database: drizzle builds
+ * its SQL once and Postgres parses it once per connection (a fifth of a small query's cost).
+ */
+const lookups = new WeakMap<Db, ReturnType<typeof prepareLookup>>();
+const prepareLookup = (db: Db) =>
+  db
+    .select({ id: apiKeys.id, name: apiKeys.name, role: apiKeys.role, revoked: apiKeys.revoked })
+    .from(apiKeys)
+    .where(eq(apiKeys.keyHash, sql.placeholder('keyHash')))
+    .limit(1)
+    .prepare('graft_authenticate');
+function lookupStatement(db: Db): ReturnType<typeof prepareLookup> {
+  let statement = lookups.get(db);
+  if (!statement) lookups.set(db, (statement = prepareLookup(db)));
+  return statement;
 }
 
 /** Marks a key revoked: it stops authenticating at once; its rows keep their `startedBy`. */
