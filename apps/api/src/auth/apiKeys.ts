@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { eq, sql } from 'drizzle-orm';
-import type { Db } from '../db/index.js';
+import { eq, sql, type Placeholder } from 'drizzle-orm';
+import { supportsNamedStatements, type Db } from '../db/index.js';
 import { apiKeys } from '../db/schema.js';
 import type { AuthIdentity, Role } from './roles.js';
 
@@ -56,23 +56,27 @@ export async function createApiKey(
  */
 export async function authenticate(db: Db, key: string): Promise<AuthIdentity | null> {
   if (!key.startsWith(API_KEY_PREFIX)) return null;
-  const [row] = await lookupStatement(db).execute({ keyHash: hashApiKey(key) });
+  const keyHash = hashApiKey(key);
+  const [row] = supportsNamedStatements(db)
+    ? await lookupStatement(db).execute({ keyHash })
+    : await lookupQuery(db, keyHash);
   if (!row || row.revoked) return null;
   return { keyId: row.id, name: row.name, role: row.role };
 }
 
 /**
- * The key lookup every authenticated request makes, prepared once per database: drizzle builds
+ * The key lookup every authenticated request makes, prepared once per Postgres database (PGlite: a plain query, see `supportsNamedStatements`): drizzle builds
  * its SQL once and Postgres parses it once per connection (a fifth of a small query's cost).
  */
 const lookups = new WeakMap<Db, ReturnType<typeof prepareLookup>>();
-const prepareLookup = (db: Db) =>
+const lookupQuery = (db: Db, keyHash: string | Placeholder) =>
   db
     .select({ id: apiKeys.id, name: apiKeys.name, role: apiKeys.role, revoked: apiKeys.revoked })
     .from(apiKeys)
-    .where(eq(apiKeys.keyHash, sql.placeholder('keyHash')))
-    .limit(1)
-    .prepare('graft_authenticate');
+    .where(eq(apiKeys.keyHash, keyHash))
+    .limit(1);
+const prepareLookup = (db: Db) =>
+  lookupQuery(db, sql.placeholder('keyHash')).prepare('graft_authenticate');
 function lookupStatement(db: Db): ReturnType<typeof prepareLookup> {
   let statement = lookups.get(db);
   if (!statement) lookups.set(db, (statement = prepareLookup(db)));

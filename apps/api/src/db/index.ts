@@ -97,8 +97,10 @@ export async function createDatabase(
     throw error;
   }
 
+  const db = drizzle(pool, { schema });
+  if (!embedded) namedStatementDbs.add(db);
   return {
-    db: drizzle(pool, { schema }),
+    db,
     kind: config.kind,
     connectionString,
     pool,
@@ -108,6 +110,19 @@ export async function createDatabase(
     transact: (work) => transact(pool, work),
     close,
   };
+}
+
+/**
+ * The handles on which named prepared statements are safe. Not PGlite: the loopback server
+ * multiplexes every pool connection onto its one backend session, so a statement one
+ * connection prepares already exists, by name, for the next (`prepared statement ... already
+ * exists`).
+ */
+const namedStatementDbs = new WeakSet<Db>();
+
+/** Whether `db` may use named prepared statements (a real Postgres; not PGlite). */
+export function supportsNamedStatements(db: Db): boolean {
+  return namedStatementDbs.has(db);
 }
 
 async function transact<T>(pool: pg.Pool, work: (tx: SharedTransaction) => Promise<T>): Promise<T> {

@@ -35,7 +35,7 @@ export async function startTestServer(
     config: loadConfig({
       PORT: '0',
       GRAFT_DATA_DIR: dir.path,
-      LOG_LEVEL: 'silent',
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
       GRAFT_QUEUE_POLL_SECONDS: '1',
       ...options.env,
     }),
