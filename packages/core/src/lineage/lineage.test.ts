@@ -58,6 +58,7 @@ const sample = {
         earlyStopped: true,
         boundary: ['out_relu'],
         backends: { inference: 'onnxruntime', training: 'wasm' },
+        trainingWorkers: 0,
         featureCache: { key: 'f'.repeat(64), hit: false },
         engine: {
           name: 'onnxruntime',
@@ -77,6 +78,7 @@ const sample = {
         earlyStopped: false,
         boundary: ['block_15_add'],
         backends: { inference: 'wasm', training: 'cpu' },
+        trainingWorkers: 2,
         featureCache: null,
         engine: {
           name: 'tfjs-wasm',

@@ -137,6 +137,11 @@ export interface LineagePhase {
   boundary: string[];
   /** Backends of this phase (fine-tuning may train on another backend than the head). */
   backends: LineageBackends;
+  /**
+   * Worker threads that trained this phase data-parallel (each batch split over replicas); 0 when
+   * it trained in the main thread. Absent in records written before data-parallel training.
+   */
+  trainingWorkers?: number;
   /** `null` when nothing was frozen. */
   featureCache: LineageFeatureCache | null;
   /**

@@ -205,6 +205,7 @@ export const lineageRecordSchema = {
         earlyStopped: { type: 'boolean' },
         boundary: names,
         backends: { $ref: '#/$defs/backends' },
+        trainingWorkers: count,
         featureCache: { $ref: '#/$defs/featureCache' },
         engine: { $ref: '#/$defs/engine' },
       },

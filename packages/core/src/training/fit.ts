@@ -3,6 +3,9 @@ import { labelsToOneHot } from '../data/tensors.js';
 import { shuffledIndices } from '../util/seededRandom.js';
 import { yieldToEventLoop } from '../util/yield.js';
 import type { Features } from './featureCache.js';
+import type { BackendName } from '../backend.js';
+import type { GradientShard, GradientWorkers } from './gradientWorkers.js';
+import { batchLoss } from './loss.js';
 import type { EarlyStoppingSpec, OptimizerName } from './spec.js';
 
 /** One epoch's figures. */
@@ -56,6 +59,52 @@ export interface FitPhaseArgs {
   trainFeaturesForEpoch?: (epoch: number) => Promise<Features>;
   /** Checked every batch: an aborted signal stops the phase (it rejects with the reason). */
   signal?: AbortSignal;
+  /**
+   * Data-parallel steps: each batch is split over these workers' replicas of `model` (given
+   * the model, the optimizer and the learning rate when the phase starts); `model` gets their
+   * weights at the end of each epoch. Default: steps in this thread.
+   */
+  gradients?: GradientWorkers;
+}
+
+/**
+ * Splits a batch into `count` shards (sizes differing by one at most) for the gradient workers;
+ * shard `i`'s dropout seed is `seed + i * 10007`.
+ */
+function shardBatch(
+  features: Features,
+  idx: Int32Array | Uint32Array,
+  labels: Int32Array,
+  count: number,
+  seed: number,
+): GradientShard[] {
+  const shards: GradientShard[] = [];
+  const per = Math.ceil(idx.length / count);
+  for (let i = 0; i < count; i++) {
+    const part = idx.subarray(i * per, Math.min(idx.length, (i + 1) * per));
+    shards.push({
+      blocks: features.blocks.map((block) => {
+        const size = block.data.length / features.count;
+        const data = new Float32Array(part.length * size);
+        for (let j = 0; j < part.length; j++)
+          data.set(block.data.subarray(part[j]! * size, (part[j]! + 1) * size), j * size);
+        return { data, shape: [part.length, ...block.shape] };
+      }),
+      labels: labels.subarray(i * per, Math.min(idx.length, (i + 1) * per)),
+      dropoutSeed: seed + i * 10007,
+    });
+  }
+  return shards;
+}
+
+/** Sets `vars` to `values` (the gradient workers' replicas). */
+async function syncWeights(vars: tf.Variable[], values: Float32Array[]): Promise<void> {
+  vars.forEach((v, i) => {
+    const value = tf.tensor(values[i]!, v.shape);
+    v.assign(value);
+    value.dispose();
+  });
+  await yieldToEventLoop();
 }
 
 /** Result of a phase. */
@@ -70,8 +119,17 @@ export function makeOptimizer(name: OptimizerName, lr: number): tf.Optimizer {
   switch (name) {
     case 'adam':
       return tf.train.adam(lr);
-    case 'sgd':
-      return tf.train.momentum(lr, 0.9);
+    case 'sgd': {
+      const momentum = tf.train.momentum(lr, 0.9);
+      // tfjs' MomentumOptimizer.dispose skips its parent's: the learning-rate scalar `c` leaked
+      // with every optimizer (one tensor per training phase).
+      const dispose = momentum.dispose.bind(momentum);
+      momentum.dispose = () => {
+        dispose();
+        (momentum as unknown as { c?: tf.Tensor }).c?.dispose();
+      };
+      return momentum;
+    }
     case 'rmsprop':
       return tf.train.rmsprop(lr);
   }
@@ -143,6 +201,13 @@ export async function fitPhase(a: FitPhaseArgs): Promise<FitPhaseResult> {
   const { model, train, validation, numClasses: k } = a;
   const optimizer = makeOptimizer(a.optimizer, a.learningRate);
   const vars = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
+  await a.gradients?.init({
+    model,
+    backend: tf.getBackend() as BackendName,
+    optimizer: a.optimizer,
+    learningRate: a.learningRate,
+    numClasses: k,
+  });
   const dropouts = model.layers.filter((l) => l.getClassName() === 'Dropout') as unknown as {
     seed?: number;
   }[];
@@ -167,29 +232,40 @@ export async function fitPhase(a: FitPhaseArgs): Promise<FitPhaseResult> {
         const idx = order.subarray(b * a.batchSize, Math.min(n, (b + 1) * a.batchSize));
         dropouts.forEach((d, i) => (d.seed = a.seed * 1_000_003 + step * 101 + i));
         const yIdx = Int32Array.from(idx, (r) => train.labels[r]!);
-        const xs = gatherBatch(epochFeatures, idx);
-        const [cost, batchCorrect] = tf.tidy(() => {
-          const y = labelsToOneHot(yIdx, k);
-          let correctT: tf.Scalar | undefined;
-          const c = optimizer.minimize(
-            () => {
-              const p = model.apply(xs.length === 1 ? xs[0]! : xs, { training: true }) as tf.Tensor;
-              correctT = tf.keep(tf.equal(p.argMax(-1), y.argMax(-1)).sum() as tf.Scalar);
-              return tf.losses.softmaxCrossEntropy(
-                y,
-                tf.log(tf.clipByValue(p, 1e-7, 1)),
-              ) as tf.Scalar;
-            },
-            true,
-            vars,
-          );
-          return [c!, correctT!];
-        });
-        tf.dispose(xs);
-        const c = (await cost.data())[0]!;
-        const bc = (await batchCorrect.data())[0]!;
-        cost.dispose();
-        batchCorrect.dispose();
+        let c: number;
+        let bc: number;
+        if (a.gradients) {
+          ({ loss: c, correct: bc } = await a.gradients.step(
+            shardBatch(
+              epochFeatures,
+              idx,
+              yIdx,
+              a.gradients.count,
+              a.seed * 1_000_003 + step * 101,
+            ),
+          ));
+        } else {
+          const xs = gatherBatch(epochFeatures, idx);
+          const [cost, batchCorrect] = tf.tidy(() => {
+            const y = labelsToOneHot(yIdx, k);
+            let correctT: tf.Scalar | undefined;
+            const loss = optimizer.minimize(
+              () => {
+                const r = batchLoss(model, xs, y);
+                correctT = r.correct;
+                return r.loss;
+              },
+              true,
+              vars,
+            );
+            return [loss!, correctT!];
+          });
+          tf.dispose(xs);
+          c = (await cost.data())[0]!;
+          bc = (await batchCorrect.data())[0]!;
+          cost.dispose();
+          batchCorrect.dispose();
+        }
         await yieldToEventLoop();
         a.signal?.throwIfAborted();
         lossSum += c * idx.length;
@@ -211,6 +287,8 @@ export async function fitPhase(a: FitPhaseArgs): Promise<FitPhaseResult> {
           etaSeconds: (a.epochs * n - seen) / rate,
         });
       }
+      // The replicas trained: the model validates (and early stopping keeps) their weights.
+      if (a.gradients) await syncWeights(vars, await a.gradients.weights());
       const probs = await predictAll(model, validation.features, Math.max(a.batchSize, 128));
       const val = lossAndAccuracy(probs, validation.labels, k);
       const m: EpochMetrics = {

@@ -76,6 +76,7 @@ export async function buildLineageRecord(a: BuildLineageRecordArgs): Promise<Lin
         earlyStopped: p.earlyStopped,
         boundary: p.boundary,
         backends: p.backends,
+        trainingWorkers: p.trainingWorkers,
         featureCache: p.engine || p.featureCache.hit ? p.featureCache : null,
         engine: p.engine
           ? {

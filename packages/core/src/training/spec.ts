@@ -71,6 +71,13 @@ export interface TrainSpec {
     inferenceBackend?: BackendName;
     /** Force the training backend of the trainable suffix. */
     trainingBackend?: BackendName;
+    /**
+     * Worker threads that train a phase data-parallel (each batch split over replicas of the
+     * trainable part). Default: one per core for a phase that trains convolutions on wasm (the
+     * compute-bound case), 0 otherwise; 0: train in this thread. Needs a batch of at least two
+     * images per worker.
+     */
+    trainingWorkers?: number;
   };
 }
 

@@ -23,6 +23,7 @@ import type { SurgerySpec } from '../surgery/spec.js';
 import { sha256Chunks } from '../util/hash.js';
 import { MemoryFeatureCache, type FeatureCache, type Features } from './featureCache.js';
 import { fitPhase, predictAll, type EpochMetrics, type TrainProgress } from './fit.js';
+import { GradientWorkers } from './gradientWorkers.js';
 import { compiledGraphCache, CompiledGraphCache } from '../onnx/cache.js';
 import {
   allocateFeatures,
@@ -80,6 +81,8 @@ export interface PhaseReport {
   engine: EngineDescription | null;
   /** Engines tried before `engine`, and why each could not run the prefix. */
   engineFallbacks: CreatedEngine['fallbacks'];
+  /** Worker threads that trained the phase data-parallel (0: this thread). */
+  trainingWorkers: number;
   featureSeconds: number;
   trainSeconds: number;
 }
@@ -342,6 +345,13 @@ async function trainPlanned(args: TrainTransferArgs, p: Planned): Promise<TrainR
         );
       }
       await useBackend(trainingBackend);
+      const trainingWorkers = trainingWorkersFor(split.suffix, trainingBackend, batchSize, train);
+      const gradients = trainingWorkers > 0 ? GradientWorkers.start(trainingWorkers) : undefined;
+      if (gradients) {
+        log(
+          `phase ${ph.name}: the trainable part trains data-parallel on ${trainingWorkers} ${trainingBackend} worker threads`,
+        );
+      }
       const tt0 = Date.now();
       const augmentation = train.augmentation;
       const augmenting = !!(
@@ -367,6 +377,7 @@ async function trainPlanned(args: TrainTransferArgs, p: Planned): Promise<TrainR
         earlyStopping: train.earlyStopping === undefined ? { patience: 3 } : train.earlyStopping,
         onProgress: args.onProgress,
         ...(args.signal ? { signal: args.signal } : {}),
+        ...(gradients ? { gradients } : {}),
         trainFeaturesForEpoch: augmenting
           ? async (epoch) => {
               const augmented = augmentImageSet(
@@ -393,7 +404,7 @@ async function trainPlanned(args: TrainTransferArgs, p: Planned): Promise<TrainR
               }
             }
           : undefined,
-      });
+      }).finally(() => gradients?.close());
       history.push(...fit.history);
       phases.push({
         name: ph.name,
@@ -407,6 +418,7 @@ async function trainPlanned(args: TrainTransferArgs, p: Planned): Promise<TrainR
         frozenLayers: state.frozenLayers,
         trainableParams: state.trainableParams,
         boundary: split.boundary,
+        trainingWorkers,
         featureCache: { key: trainF.key, hit },
         backends: {
           inference:
@@ -460,6 +472,33 @@ async function trainPlanned(args: TrainTransferArgs, p: Planned): Promise<TrainR
     model.dispose();
     throw err;
   }
+}
+
+/** Layers whose gradients are convolutions or matrix products worth spreading over threads. */
+const COMPUTE_BOUND_LAYERS = new Set(['Conv2D', 'DepthwiseConv2D', 'SeparableConv2D']);
+
+/**
+ * How many worker threads train a phase (see `TrainSpec.engine.trainingWorkers`): by default one
+ * per core when the trainable part has trainable convolutions and trains on wasm (one thread per
+ * wasm instance in Node), none for a head alone (its steps take milliseconds: threads would cost
+ * more than they save) or on tfjs-node (which uses every core itself).
+ */
+function trainingWorkersFor(
+  suffix: tf.LayersModel,
+  backend: BackendName,
+  batchSize: number,
+  train: TrainSpec,
+): number {
+  const forced = train.engine?.trainingWorkers;
+  const n =
+    forced ??
+    (backend === 'wasm' &&
+    suffix.layers.some((l) => l.trainable && COMPUTE_BOUND_LAYERS.has(l.getClassName()))
+      ? cpus().length
+      : 0);
+  // Every shard needs a couple of images; one worker is no better than this thread.
+  const usable = Math.min(n, Math.floor(batchSize / 2));
+  return usable >= 2 ? usable : 0;
 }
 
 /** The engine the last {@link createEngine} created (TypeScript cannot see it set through the call). */

@@ -72,6 +72,15 @@ export function validateTrainSpec(train: TrainSpec, surgery: SurgerySpec): void 
       'train.engine.workers',
     );
   }
+  if (
+    engine.trainingWorkers !== undefined &&
+    (!Number.isInteger(engine.trainingWorkers) || engine.trainingWorkers < 0)
+  ) {
+    throw new InvalidSpecError(
+      'engine.trainingWorkers must be 0 (train in this thread) or a positive integer',
+      'train.engine.trainingWorkers',
+    );
+  }
   if (engine.inference !== undefined && !INFERENCE_ENGINE_NAMES.includes(engine.inference)) {
     throw new InvalidSpecError(
       `train.engine.inference must be one of ${INFERENCE_ENGINE_NAMES.join(', ')}, got '${String(engine.inference)}'`,

@@ -18,6 +18,8 @@ import { applySurgery } from '../../surgery/surgery.js';
 import { splitAtFreezeBoundary } from '../../surgery/split.js';
 import type { Features } from '../../training/featureCache.js';
 import { fitPhase } from '../../training/fit.js';
+import { GradientWorkers } from '../../training/gradientWorkers.js';
+import { cpus } from 'node:os';
 import { emit, log, round, secondsSince } from './report.js';
 
 export interface FinetuneEpochOptions {
@@ -84,6 +86,7 @@ async function timedEpoch(
   images: number,
   batch: number,
   skip: number,
+  gradients?: GradientWorkers,
 ): Promise<{ seconds: number; batches: number; loss: number }> {
   const train = { features: subset(features, images), labels: labels.subarray(0, images) };
   const validation = { features: subset(features, batch), labels: labels.subarray(0, batch) };
@@ -103,6 +106,7 @@ async function timedEpoch(
     batchSize: batch,
     seed: 1,
     earlyStopping: false,
+    ...(gradients ? { gradients } : {}),
     onProgress: (p) => {
       // One report per batch, then one more for the epoch's validation pass (not timed).
       if (p.stage !== 'train' || p.valLoss !== undefined) return;
@@ -150,28 +154,55 @@ export async function benchFinetuneEpoch(
           `(${trainable[0]?.name} .. ${trainable.at(-1)?.name}); boundary ${split.boundary.join(', ')}; ` +
           `features of ${images} images in ${featureSeconds.toFixed(1)} s`,
       );
-      const runs: { kernels: 'graft' | 'tfjs'; go: boolean }[] = [
-        { kernels: 'graft', go: true },
-        { kernels: 'tfjs', go: backend === 'cpu' && opts.cpuOriginalKernels },
+      const threads = Math.min(cpus().length, Math.floor(batch / 2));
+      const runs: { kernels: 'graft' | 'tfjs'; trainingWorkers: number; go: boolean }[] = [
+        { kernels: 'graft', trainingWorkers: 0, go: true },
+        // Data-parallel over worker threads, as trainTransferModel trains convolutions on wasm.
+        { kernels: 'graft', trainingWorkers: threads, go: backend === 'wasm' && threads >= 2 },
+        { kernels: 'tfjs', trainingWorkers: 0, go: backend === 'cpu' && opts.cpuOriginalKernels },
       ];
       for (const r of runs.filter((x) => x.go)) {
         const measure = async (): Promise<{ seconds: number; batches: number; loss: number }> => {
           // cpu: the second of two batches; wasm: a warm-up batch, then the whole epoch.
           if (backend === 'cpu')
             return timedEpoch(split.suffix, features, labels, 2 * batch, batch, 1);
+          if (r.trainingWorkers > 0) {
+            // The replicas start once per phase (reported apart); the epoch is timed from its
+            // second batch (the first warms the workers up) and counted per batch.
+            const workers = GradientWorkers.start(r.trainingWorkers);
+            try {
+              const s0 = performance.now();
+              await workers.init({
+                model: split.suffix,
+                backend,
+                optimizer: 'adam',
+                learningRate: 1e-4,
+                numClasses: 10,
+              });
+              startupSeconds = secondsSince(s0);
+              return await timedEpoch(split.suffix, features, labels, images, batch, 1, workers);
+            } finally {
+              await workers.close();
+            }
+          }
           await timedEpoch(split.suffix, features, labels, batch, batch, 0);
           return timedEpoch(split.suffix, features, labels, images, batch, 0);
         };
+        let startupSeconds: number | undefined;
         const m =
           r.kernels === 'tfjs' ? await withOriginalKernels(backend, measure) : await measure();
         const seconds = (m.seconds / m.batches) * batches;
         log(
-          `finetune-epoch ${backend} (${r.kernels} kernels): ${m.batches} batches timed in ` +
+          `finetune-epoch ${backend} (${r.kernels} kernels, ${r.trainingWorkers || 'no'} training workers): ${m.batches} batches timed in ` +
             `${m.seconds.toFixed(2)} s -> ${seconds.toFixed(1)} s per epoch of ${batches} batches; loss ${m.loss.toFixed(3)}`,
         );
         emit('finetune-epoch', {
           backend,
           kernels: r.kernels,
+          trainingWorkers: r.trainingWorkers,
+          ...(startupSeconds !== undefined
+            ? { workerStartupSeconds: round(startupSeconds, 2) }
+            : {}),
           size,
           images,
           batch,
