@@ -51,7 +51,8 @@ describe('embedded worker (a child process of the API)', () => {
         surgery: { request: { head: { classes: ['7', '8'] } } },
         train: {
           mode: 'feature-extraction',
-          epochs: 40,
+          // Long enough (a few seconds) for queries to land while it trains, on a fast machine too.
+          epochs: 150,
           earlyStopping: false,
           engine: { workers: 1 },
         },
@@ -87,7 +88,7 @@ describe('embedded worker (a child process of the API)', () => {
       if (status === 'running' && body.data.run.progress?.stage === 'train')
         answeredWhileTraining++;
       if (status === 'succeeded' || status === 'failed') break;
-      await new Promise((r) => setTimeout(r, 200));
+      await new Promise((r) => setTimeout(r, 50));
     }
     const [done] = await db.select().from(runs).where(eq(runs.id, run!.id));
     expect(done!.error).toBeNull();
