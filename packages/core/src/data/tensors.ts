@@ -3,7 +3,7 @@ import { InvalidSpecError } from '../errors.js';
 import type { ImageSet, Preprocessing } from './types.js';
 
 /** Luminance weights (ITU-R BT.601, as `tf.image.rgbToGrayscale` and PIL's `convert('L')`). */
-const LUMA = [0.299, 0.587, 0.114] as const;
+export const LUMA = [0.299, 0.587, 0.114] as const;
 
 /** Arguments of {@link imagesToTensor}. */
 export interface ImagesToTensorArgs {

@@ -47,21 +47,29 @@ export async function createOrtSession(
     intraOpNumThreads: options.intraOpThreads ?? DEFAULT_ORT_THREADS,
     interOpNumThreads: 1,
     executionMode: 'sequential',
-    // Idle pool threads sleep instead of spinning: the main thread prepares the next batch (and
-    // other processes share the cores); spinning threads would take the CPU it needs.
+    // Spinning (idle pool threads busy-wait for the next operator) is opt-in: it made the frozen
+    // forward pass ~5-10% faster here, so the feature pass asks for it; sessions that run now and
+    // then (exports, tests) leave the cores to other work.
     extra: { session: { intra_op: { allow_spinning: options.spinning ? '1' : '0' } } },
   });
 }
 
-/** Runs `session` on one NHWC float32 batch; returns one Float32Array per output, in order. */
+/**
+ * Runs `session` on one NHWC batch (float32, or the uint8 pixels of a graph that preprocesses
+ * them); returns one Float32Array per output, in order.
+ */
 export async function runOrt(
   session: OrtSession,
-  input: { name: string; data: Float32Array; shape: number[] },
+  input: { name: string; data: Float32Array | Uint8Array; shape: number[] },
   outputNames: string[],
 ): Promise<Float32Array[]> {
   const r = await loadOnnxRuntime();
   if (!('ort' in r)) throw new Error(`onnxruntime-node is not available: ${r.error}`);
-  const feeds = { [input.name]: new r.ort.Tensor('float32', input.data, input.shape) };
+  const tensor =
+    input.data instanceof Uint8Array
+      ? new r.ort.Tensor('uint8', input.data, input.shape)
+      : new r.ort.Tensor('float32', input.data, input.shape);
+  const feeds = { [input.name]: tensor };
   const out = await session.run(feeds, outputNames);
   return outputNames.map((n) => {
     const t = out[n]!;

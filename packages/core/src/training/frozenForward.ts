@@ -7,6 +7,7 @@ import type { ModelArtifactsInMemory } from '../backbones/types.js';
 import { artifactsToModel, canonicalJson, modelToArtifacts } from '../backbones/artifacts.js';
 import type { CompiledGraphCache } from '../onnx/cache.js';
 import { compileToOnnx, type CompiledOnnx } from '../onnx/compile.js';
+import { withPixelInput, type PixelGraph } from '../onnx/pixels.js';
 import {
   createOrtSession,
   DEFAULT_ORT_THREADS,
@@ -320,20 +321,37 @@ export interface OnnxForwardArgs {
   batchSize?: number;
   /** Intra-op threads of ONNX Runtime; default {@link DEFAULT_ORT_THREADS}. */
   threads?: number;
+  /** Let ORT's idle pool threads spin between operators (faster, busier); default true. */
+  spinning?: boolean;
+  /** Image shape of the sets it will run on, when known: its session is created up front. */
+  imageShape?: [number, number, number];
+  log?: (line: string) => void;
+}
+
+/** An ORT session and how to feed it. */
+interface FedSession {
+  session: OrtSession;
+  inputName: string;
+  /** Takes the ImageSet's uint8 pixels (preprocessing in the graph), else preprocessed floats. */
+  pixels: boolean;
 }
 
 /**
- * Runs the frozen prefix compiled to ONNX on ONNX Runtime (CPU execution provider). Images are
- * preprocessed (resized, scaled) with tfjs on the active backend, as the other engines do, then fed
- * as NHWC float32 batches. (onnxruntime-node runs a session on the calling thread, which is one of
- * its intra-op threads: there is no idle core to overlap the preprocessing with on 2 cores.)
+ * Runs the frozen prefix compiled to ONNX on ONNX Runtime (CPU execution provider). For each image
+ * shape it meets, the graph is extended to take the raw uint8 pixels and preprocess them itself
+ * ({@link withPixelInput}: the same resize and scaling as tfjs, on ORT's threads, with no copy of
+ * the batch); when that cannot be built, images are preprocessed with tfjs on the active backend,
+ * as the other engines do, and fed as NHWC float32. (onnxruntime-node runs a session on the
+ * calling thread, which is one of its intra-op threads: there is no idle core to overlap JS
+ * preprocessing with on 2 cores.)
  */
 export class OnnxRuntimeForward implements FrozenForwardEngine {
   readonly description: EngineDescription;
-  private constructor(
-    private readonly args: OnnxForwardArgs,
-    private session: OrtSession | undefined,
-  ) {
+  /** By image shape `h x w x c`, and `float` for the graph as compiled. */
+  private sessions = new Map<string, Promise<FedSession>>();
+  private disposed = false;
+
+  private constructor(private readonly args: OnnxForwardArgs) {
     this.description = {
       engine: 'onnxruntime',
       kind: 'in-process',
@@ -343,11 +361,51 @@ export class OnnxRuntimeForward implements FrozenForwardEngine {
     };
   }
 
+  /** Creates the session for `args.imageShape` (or the float one) now, so that errors show here. */
   static async create(args: OnnxForwardArgs): Promise<OnnxRuntimeForward> {
-    const session = await createOrtSession(args.compiled.bytes, {
-      intraOpThreads: args.threads ?? DEFAULT_ORT_THREADS,
-    });
-    return new OnnxRuntimeForward(args, session);
+    const engine = new OnnxRuntimeForward(args);
+    try {
+      await engine.sessionFor(args.imageShape);
+    } catch (err) {
+      await engine.dispose();
+      throw err;
+    }
+    return engine;
+  }
+
+  private sessionFor(imageShape: [number, number, number] | undefined): Promise<FedSession> {
+    const key = imageShape ? imageShape.join('x') : 'float';
+    let s = this.sessions.get(key);
+    if (!s) {
+      s = this.open(imageShape);
+      this.sessions.set(key, s);
+    }
+    return s;
+  }
+
+  private async open(imageShape: [number, number, number] | undefined): Promise<FedSession> {
+    const { compiled, preprocessing } = this.args;
+    const options = {
+      intraOpThreads: this.args.threads ?? DEFAULT_ORT_THREADS,
+      spinning: this.args.spinning ?? true,
+    };
+    if (imageShape) {
+      let graph: PixelGraph | undefined;
+      try {
+        graph = withPixelInput(compiled, { imageShape, preprocessing });
+      } catch (err) {
+        this.args.log?.(
+          `onnxruntime: preprocessing stays in tfjs for ${imageShape.join('x')} images (${(err as Error).message})`,
+        );
+      }
+      if (graph) {
+        const session = await createOrtSession(graph.bytes, options);
+        return { session, inputName: graph.inputName, pixels: true };
+      }
+      return this.sessionFor(undefined);
+    }
+    const session = await createOrtSession(compiled.bytes, options);
+    return { session, inputName: compiled.inputName, pixels: false };
   }
 
   async run({
@@ -357,23 +415,30 @@ export class OnnxRuntimeForward implements FrozenForwardEngine {
     set: ImageSet;
     onProgress?: ForwardProgress;
   }): Promise<Features> {
-    const session = this.session;
-    if (!session) throw new Error('OnnxRuntimeForward used after dispose');
+    if (this.disposed) throw new Error('OnnxRuntimeForward used after dispose');
     const { compiled, preprocessing, inputSize } = this.args;
+    const fed = await this.sessionFor(set.imageShape);
     const features = allocateFeatures(set.count, compiled.outputShapes);
     const bs = this.args.batchSize ?? 32;
     const [h, w] = inputSize;
     const c = preprocessing.channels;
+    const perImage = set.imageShape[0] * set.imageShape[1] * set.imageShape[2];
     for (let start = 0; start < set.count; start += bs) {
       const end = Math.min(set.count, start + bs);
-      const t = imagesToTensor({ set, start, end, preprocessing, size: inputSize });
-      const data = t.dataSync() as Float32Array;
-      t.dispose();
-      const outs = await runOrt(
-        session,
-        { name: compiled.inputName, data, shape: [end - start, h, w, c] },
-        compiled.outputNames,
-      );
+      let input: { name: string; data: Float32Array | Uint8Array; shape: number[] };
+      if (fed.pixels) {
+        input = {
+          name: fed.inputName,
+          data: set.pixels.subarray(start * perImage, end * perImage),
+          shape: [end - start, ...set.imageShape],
+        };
+      } else {
+        const t = imagesToTensor({ set, start, end, preprocessing, size: inputSize });
+        const data = t.dataSync() as Float32Array;
+        t.dispose();
+        input = { name: fed.inputName, data, shape: [end - start, h, w, c] };
+      }
+      const outs = await runOrt(fed.session, input, compiled.outputNames);
       outs.forEach((out, b) => {
         const block = features.blocks[b]!;
         block.data.set(out, start * (block.data.length / set.count));
@@ -384,9 +449,16 @@ export class OnnxRuntimeForward implements FrozenForwardEngine {
   }
 
   async dispose(): Promise<void> {
-    const s = this.session;
-    this.session = undefined;
-    await s?.release();
+    this.disposed = true;
+    const sessions = [...this.sessions.values()];
+    this.sessions.clear();
+    const opened = await Promise.allSettled(sessions);
+    const released = new Set<OrtSession>();
+    for (const r of opened) {
+      if (r.status !== 'fulfilled' || released.has(r.value.session)) continue;
+      released.add(r.value.session);
+      await r.value.session.release();
+    }
   }
 }
 
@@ -408,6 +480,8 @@ export interface CreateEngineArgs {
   candidates: InferenceEngineName[];
   /** Intra-op threads of ONNX Runtime; default {@link DEFAULT_ORT_THREADS}. */
   ortThreads?: number;
+  /** Image shape of the sets the engine will run on, when known (ONNX Runtime prepares for it). */
+  imageShape?: [number, number, number];
   /** Compiled-graph cache and the key of this prefix (fingerprint + cut + input shape). */
   graphs?: { cache: CompiledGraphCache; key: string };
   log?: (line: string) => void;
@@ -474,7 +548,13 @@ async function createOne(
           `(${s.nodes} nodes, ${s.foldedBatchNorms} BatchNorms folded, ${(compiled.bytes.byteLength / 1e6).toFixed(1)} MB)`,
       );
     } else log(`frozen prefix: compiled ONNX graph from the ${hit} cache`);
-    return OnnxRuntimeForward.create({ ...common, compiled, threads: a.ortThreads });
+    return OnnxRuntimeForward.create({
+      ...common,
+      compiled,
+      threads: a.ortThreads,
+      ...(a.imageShape && { imageShape: a.imageShape }),
+      log,
+    });
   }
   const tfArgs: FrozenForwardArgs = {
     ...common,

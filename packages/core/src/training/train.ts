@@ -286,6 +286,7 @@ async function trainPlanned(args: TrainTransferArgs, p: Planned): Promise<TrainR
             batchSize,
             threads,
             engines,
+            combined.imageShape,
           );
           const t = Date.now();
           const label = `${ph.name}:${missing.map((p) => p.name).join('+')}`;
@@ -395,6 +396,7 @@ async function trainPlanned(args: TrainTransferArgs, p: Planned): Promise<TrainR
                 batchSize,
                 threads,
                 engines,
+                augmented.imageShape,
               );
               try {
                 return await e.run({ set: augmented });
@@ -516,8 +518,10 @@ async function createEngine(
   batchSize: number,
   threads: Worker[] | undefined,
   ctx: EngineContext,
+  imageShape: [number, number, number],
 ): Promise<FrozenForwardEngine> {
   const created = await createFrozenForwardEngine({
+    imageShape,
     prefix: split.prefix!,
     outputShapes: split.boundaryShapes,
     preprocessing: backbone.preprocessing,

@@ -74,35 +74,46 @@ export interface PeakEstimate {
 /**
  * Peak FP32 FLOP/s = cores x GHz x FLOPs per cycle per core. With AVX2 + FMA a core retires two
  * 256-bit FMAs per cycle: 2 units x 8 float32 lanes x 2 FLOPs (multiply + add) = 32 FLOPs/cycle.
- * (Zen 4's AVX-512 is double-pumped over the same 256-bit units, so it does not raise that; Intel
- * server cores with two 512-bit FMA units would reach 64.) The clock is `cpu MHz` from
- * /proc/cpuinfo: the nominal/TSC clock in a VM; turbo can be higher, so the share is an upper bound
- * of the real one only if the cores do not boost.
+ * With AVX-512 an Intel server core (Skylake-SP and later Xeons) or AMD Zen 5 retires two 512-bit
+ * FMAs: 64 FLOPs/cycle (Xeons with a single 512-bit FMA unit exist: for them this overstates the
+ * peak, so the share printed is a lower bound). Zen 4 runs AVX-512 double-pumped over its
+ * 256-bit units: 32. The clock is `cpu MHz` from /proc/cpuinfo: the nominal/TSC clock in a VM;
+ * turbo can be higher.
  */
 export function estimatePeakFp32(): PeakEstimate {
   let flags = '';
   let mhz = 0;
+  let vendor = '';
+  let family = 0;
   try {
     const info = readFileSync('/proc/cpuinfo', 'utf8');
     flags = /^flags\s*:\s*(.*)$/m.exec(info)?.[1] ?? '';
     mhz = Number(/^cpu MHz\s*:\s*([\d.]+)$/m.exec(info)?.[1] ?? 0);
+    vendor = /^vendor_id\s*:\s*(\S+)/m.exec(info)?.[1] ?? '';
+    family = Number(/^cpu family\s*:\s*(\d+)/m.exec(info)?.[1] ?? 0);
   } catch {
     // not Linux: fall back to os.cpus()
   }
   const list = cpus();
   if (!mhz) mhz = list[0]?.speed ?? 0;
   const has = (f: string) => new RegExp(`\\b${f}\\b`).test(flags);
-  const flopsPerCycle = has('avx2') && has('fma') ? 32 : has('avx') ? 16 : 8;
+  const avx512Full =
+    has('avx512f') && (vendor === 'GenuineIntel' || (vendor === 'AuthenticAMD' && family >= 26));
+  const flopsPerCycle = avx512Full ? 64 : has('avx2') && has('fma') ? 32 : has('avx') ? 16 : 8;
   const cores = list.length;
   const ghz = mhz / 1000;
+  const unit =
+    flopsPerCycle === 64
+      ? 'AVX-512 FMA: 2 FMA units x 16 float32 lanes x 2'
+      : flopsPerCycle === 32
+        ? `AVX2 FMA: 2 FMA units x 8 float32 lanes x 2${has('avx512f') ? '; AVX-512 double-pumped' : ''}`
+        : 'no AVX2+FMA';
   return {
     cores,
     ghz: round(ghz, 3),
     flopsPerCycle,
     gflops: round(cores * ghz * flopsPerCycle, 1),
-    how:
-      `${cores} cores x ${ghz.toFixed(3)} GHz (cpu MHz, /proc/cpuinfo) x ${flopsPerCycle} FLOPs/cycle ` +
-      `(${flopsPerCycle === 32 ? 'AVX2 FMA: 2 FMA units x 8 float32 lanes x 2' : 'no AVX2+FMA'})`,
+    how: `${cores} cores x ${ghz.toFixed(3)} GHz (cpu MHz, /proc/cpuinfo) x ${flopsPerCycle} FLOPs/cycle (${unit})`,
   };
 }
 
@@ -238,6 +249,7 @@ export async function benchForward(
             inputSize: [size, size],
             batchSize: opts.batch,
             threads: opts.ortThreads,
+            imageShape: set.imageShape,
           });
         } else if (run.engine === 'tfjs-wasm') {
           engine = await WorkerPoolForward.create({
