@@ -105,12 +105,30 @@ function drawn({ sel, count, points }) {
   return total >= points;
 }
 
-/** One navigation to `c.url`, timed until `c.ready` holds. */
+/** Where a page load's time went, from the page's Navigation and Resource Timing entries. */
+function breakdown() {
+  const nav = performance.getEntriesByType('navigation')[0];
+  const scripts = performance
+    .getEntriesByType('resource')
+    .filter((r) => r.initiatorType === 'script' || r.name.endsWith('.js'));
+  const ms = (v) => Math.round(v);
+  return {
+    ttfbMs: ms(nav.responseStart),
+    htmlMs: ms(nav.responseEnd),
+    domContentLoadedMs: ms(nav.domContentLoadedEventEnd),
+    scripts: scripts.length,
+    scriptKB: Math.round(scripts.reduce((n, r) => n + (r.encodedBodySize || 0), 0) / 1024),
+    lastScriptMs: ms(Math.max(0, ...scripts.map((r) => r.responseEnd))),
+  };
+}
+
+/** One navigation to `c.url`, timed until `c.ready` holds; with the page's own breakdown. */
 async function visit(page, c) {
   const t0 = performance.now();
   await page.goto(c.url, { waitUntil: 'commit' });
   await page.waitForFunction(drawn, c.ready, { timeout: 60_000, polling: 'raf' });
-  return Math.round(performance.now() - t0);
+  const ms = Math.round(performance.now() - t0);
+  return { ms, ...(await page.evaluate(breakdown)) };
 }
 
 async function main() {
@@ -217,12 +235,13 @@ async function main() {
     // cached in the console (nor its chunks in the browser) by another page's measurements.
     for (const c of cases) {
       const page = await newPage();
-      const ms = await visit(page, c);
+      const { ms, ...parts } = await visit(page, c);
       await page.context().close();
       emit({
         bench: `${c.bench}-cold`,
         db,
         ms,
+        ...parts,
         targetMs: c.target,
         runs: seeded.runIds.length,
         ...machine(),
@@ -233,7 +252,7 @@ async function main() {
       const page = await newPage();
       await visit(page, c); // this context's first visit: its HTTP cache
       const samples = [];
-      for (let i = 0; i < REPEATS; i++) samples.push(await visit(page, c));
+      for (let i = 0; i < REPEATS; i++) samples.push((await visit(page, c)).ms);
       await page.context().close();
       const ms = median(samples);
       emit({
