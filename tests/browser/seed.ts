@@ -49,7 +49,7 @@ export async function seed(apiUrl: string, maintainerKey: string): Promise<Seede
   const key = async (name: string, role: string) =>
     (
       await q<{ createApiKey: { key: string } }>(
-        `mutation($name: String!, $role: String!) { createApiKey(name: $name, role: $role) { key } }`,
+        `mutation($name: String!, $role: Role!) { createApiKey(name: $name, role: $role) { key } }`,
         { name, role },
       )
     ).createApiKey.key;

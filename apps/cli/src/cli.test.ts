@@ -473,7 +473,7 @@ describe('graft run / runs / models / lineage', () => {
     expect(promote.stdout).toBe('digits@production -> v1\n');
 
     const viewer = await gql<{ createApiKey: { key: string } }>(
-      `mutation { createApiKey(name: "v", role: "viewer") { key } }`,
+      `mutation { createApiKey(name: "v", role: viewer) { key } }`,
     );
     const asViewer = { GRAFT_KEY: viewer.createApiKey.key };
     const [ls, json, denied, viewerLs, unknown, noVersion] = await Promise.all([

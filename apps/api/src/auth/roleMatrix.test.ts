@@ -56,7 +56,7 @@ const MATRIX: Record<string, [Role, string]> = {
     'maintainer',
     `mutation { archiveModelVersion(versionId: "${ZERO}") { id } }`,
   ],
-  createApiKey: ['maintainer', 'mutation { createApiKey(name: "k", role: "nobody") { id } }'],
+  createApiKey: ['maintainer', 'mutation { createApiKey(name: " ", role: viewer) { id } }'],
   revokeApiKey: ['maintainer', `mutation { revokeApiKey(id: "${ZERO}") }`],
   runProgress: ['viewer', `subscription { runProgress(runId: "${ZERO}") { status } }`],
 };
@@ -71,8 +71,8 @@ beforeAll(async () => {
   keys.maintainer = api.authorization;
   for (const role of ['viewer', 'editor'] as const) {
     const r = await api.gql<{ createApiKey: { key: string } }>(
-      `mutation($role: String!) { createApiKey(name: $role, role: $role) { key } }`,
-      { role },
+      `mutation($name: String!, $role: Role!) { createApiKey(name: $name, role: $role) { key } }`,
+      { name: role, role },
     );
     keys[role] = `Bearer ${r.data!.createApiKey.key}`;
   }

@@ -221,7 +221,7 @@ describe('runs over GraphQL', () => {
 
   it('lets a maintainer create and revoke keys, and nobody else', async () => {
     const created = await gql<{ createApiKey: { id: string; key: string; role: string } }>(
-      `mutation { createApiKey(name: "alice", role: "viewer") { id key role } }`,
+      `mutation { createApiKey(name: "alice", role: viewer) { id key role } }`,
     );
     expect(created.errors).toBeUndefined();
     const { id, key } = created.data!.createApiKey;
@@ -238,11 +238,23 @@ describe('runs over GraphQL', () => {
       me: { name: 'alice', role: 'viewer' },
     });
     const refused = await asAlice(
-      'mutation { createApiKey(name: "eve", role: "maintainer") { key } }',
+      'mutation { createApiKey(name: "eve", role: maintainer) { key } }',
     );
     expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    const bad = await gql(`mutation { createApiKey(name: "bob", role: "admin") { key } }`);
+    // A role that is not one: refused by GraphQL, naming the valid ones (variable: BAD_USER_INPUT).
+    const bad = await gql(
+      `mutation($role: Role!) { createApiKey(name: "bob", role: $role) { key } }`,
+      {
+        role: 'admin',
+      },
+    );
     expect(bad.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(bad.errors?.[0]?.message).toMatch(/"admin".*Role/);
+    const literal = await gql(`mutation { createApiKey(name: "bob", role: admin) { key } }`);
+    expect(literal.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(literal.errors?.[0]?.message).toMatch(/"admin" does not exist in "Role"/);
+    const blank = await gql(`mutation { createApiKey(name: "  ", role: viewer) { key } }`);
+    expect(blank.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect((await gql(`mutation($id: ID!) { revokeApiKey(id: $id) }`, { id })).data).toEqual({
       revokeApiKey: true,
     });

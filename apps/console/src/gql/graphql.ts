@@ -38,6 +38,15 @@ export type FolderDatasetInput = {
   size?: Array<number> | null | undefined;
 };
 
+/** What an API key may do; each role may do everything the ones before it may. */
+export type Role =
+  /** A viewer's rights, and registers backbones and datasets, starts, cancels and tags runs, creates model versions and moves aliases other than production. */
+  | 'editor'
+  /** An editor's rights, and promotes to production, archives versions and manages API keys. */
+  | 'maintainer'
+  /** Reads everything: runs, models, lineage, artifacts. */
+  | 'viewer';
+
 export type RunFilter = {
   backboneId?: string | number | null | undefined;
   datasetId?: string | number | null | undefined;
@@ -264,12 +273,12 @@ export type RunDetailProgressSubscription = { runProgress: { runId: string, stat
 export type SignInMeQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type SignInMeQuery = { me: { name: string, role: string } };
+export type SignInMeQuery = { me: { name: string, role: Role } };
 
 export type LayoutMeQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type LayoutMeQuery = { me: { name: string, role: string } };
+export type LayoutMeQuery = { me: { name: string, role: Role } };
 
 export const PromoteDialogRunFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"PromoteDialogRun"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Run"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"mode"}},{"kind":"Field","name":{"kind":"Name","value":"testAccuracy"}},{"kind":"Field","name":{"kind":"Name","value":"bestValAccuracy"}},{"kind":"Field","name":{"kind":"Name","value":"frozenParams"}},{"kind":"Field","name":{"kind":"Name","value":"trainableParams"}},{"kind":"Field","name":{"kind":"Name","value":"headLr"}},{"kind":"Field","name":{"kind":"Name","value":"fineTuneLr"}},{"kind":"Field","name":{"kind":"Name","value":"surgery"}},{"kind":"Field","name":{"kind":"Name","value":"backbone"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}},{"kind":"Field","name":{"kind":"Name","value":"dataset"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}}]}}]} as unknown as DocumentNode<PromoteDialogRunFragment, unknown>;
 export const RunsTableRowFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"RunsTableRow"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Run"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"mode"}},{"kind":"Field","name":{"kind":"Name","value":"backbone"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}},{"kind":"Field","name":{"kind":"Name","value":"dataset"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}},{"kind":"Field","name":{"kind":"Name","value":"frozenParams"}},{"kind":"Field","name":{"kind":"Name","value":"trainableParams"}},{"kind":"Field","name":{"kind":"Name","value":"headLr"}},{"kind":"Field","name":{"kind":"Name","value":"fineTuneLr"}},{"kind":"Field","name":{"kind":"Name","value":"bestValAccuracy"}},{"kind":"Field","name":{"kind":"Name","value":"testAccuracy"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"startedAt"}},{"kind":"Field","name":{"kind":"Name","value":"finishedAt"}},{"kind":"Field","name":{"kind":"Name","value":"startedBy"}},{"kind":"Field","name":{"kind":"Name","value":"tags"}}]}}]} as unknown as DocumentNode<RunsTableRowFragment, unknown>;

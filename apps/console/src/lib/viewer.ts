@@ -1,5 +1,5 @@
 import { graphql } from '@/gql';
-import type { LayoutMeQuery } from '@/gql/graphql';
+import type { LayoutMeQuery, Role } from '@/gql/graphql';
 import { API_URL } from './config';
 import { apiKey } from './api';
 import { ApiError, postGraphQL } from './graphqlClient';
@@ -17,16 +17,15 @@ const ME = graphql(`
 export type Viewer = LayoutMeQuery['me'];
 
 /**
- * The roles a control may require, weakest first. The schema types `Viewer.role` as a String
- * (documented as "viewer, editor or maintainer"), so there is no generated union to import:
- * this list only ranks the role strings, and a role it does not know ranks below all of them.
+ * The schema's `Role` enum, weakest first (the API's order: each role may do what the ones
+ * before it may). `satisfies` keeps the list in step with the generated union.
  */
-const RANKED = ['viewer', 'editor', 'maintainer'] as const;
-export type RequiredRole = (typeof RANKED)[number];
+const RANKED = ['viewer', 'editor', 'maintainer'] as const satisfies readonly Role[];
+export type RequiredRole = Role;
 
 /**
- * True when `role` may do what `needed` may (viewer < editor < maintainer). An unknown or
- * missing role may do nothing: controls stay hidden, and the API decides anyway.
+ * True when `role` may do what `needed` may (viewer < editor < maintainer). A missing role (or
+ * one a newer API added) may do nothing: controls stay hidden, and the API decides anyway.
  */
 export function roleAtLeast(role: string | undefined, needed: RequiredRole): boolean {
   const rank = (RANKED as readonly string[]).indexOf(role ?? '');
