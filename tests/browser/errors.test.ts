@@ -1,7 +1,8 @@
 /**
- * Error and not-found states: unknown model names and version ids answer with the not-found page
- * of their route; a console whose API is down says so on every page (in production, where Next
- * hides server error messages) and on the sign-in form, instead of a bare "something went wrong".
+ * Error and not-found states: unknown model names and version ids answer HTTP 404 with the
+ * not-found page of their route; a console whose API is down says so on every page (in
+ * production, where Next hides server error messages) and on the sign-in form, instead of a bare
+ * "something went wrong".
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -20,11 +21,12 @@ afterAll(async () => {
 });
 
 /**
- * Opens `path` and checks it is its route's not-found page for `resource`. (Not the HTTP status:
- * these routes stream their loading state first, so Next has sent 200 before the page knows.)
+ * Opens `path` and checks it answers 404 with its route's not-found page for `resource` (the
+ * proxy asks the API before the page streams its loading state).
  */
 async function expectNotFound(page: Page, path: string, resource: string) {
-  await page.goto(`${p.consoleUrl}${path}`);
+  const res = await page.goto(`${p.consoleUrl}${path}`);
+  expect(res?.status()).toBe(404);
   await expect.poll(() => page.locator('main h1').textContent()).toBe('Not found');
   const body = page.getByTestId('not-found');
   expect(await body.getAttribute('data-resource')).toBe(resource);
@@ -40,7 +42,7 @@ describe('not found', () => {
       '/models',
     );
     // The model that does exist still opens (the page is not "not found" for everything).
-    await page.goto(`${p.consoleUrl}/models/${p.modelName}`);
+    expect((await page.goto(`${p.consoleUrl}/models/${p.modelName}`))?.status()).toBe(200);
     await page.getByTestId('versions-table').waitFor();
     expect(await page.getByTestId('not-found').count()).toBe(0);
     await shot(page, 'model-not-found');
@@ -54,8 +56,9 @@ describe('not found', () => {
       expect(await body.textContent()).toContain('There is no model version with this id');
       expect(await body.getByRole('link').first().getAttribute('href')).toBe('/models');
     }
-    // A run id is not a version id either.
+    // A run id is not a version id either; a version's lineage answers 200.
     await expectNotFound(page, `/lineage/${p.runA}`, 'version');
+    expect((await page.goto(`${p.consoleUrl}/lineage/${p.versionA}`))?.status()).toBe(200);
     await shot(page, 'lineage-not-found');
     await page.context().close();
   });

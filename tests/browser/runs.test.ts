@@ -122,12 +122,17 @@ describe('run page', () => {
     await page.context().close();
   });
 
-  it('answers an unknown run id with the not-found page', async () => {
+  it('answers an unknown run id with the not-found page and HTTP 404', async () => {
     const page = await signedIn(browser, p.consoleUrl, p.viewerKey);
-    await page.goto(`${p.consoleUrl}/runs/00000000-0000-0000-0000-000000000000`);
-    await expect.poll(() => page.locator('main h1').textContent()).toBe('Not found');
-    await page.goto(`${p.consoleUrl}/runs/not-a-run-id`);
-    await expect.poll(() => page.locator('main h1').textContent()).toBe('Not found');
+    for (const id of ['00000000-0000-0000-0000-000000000000', 'not-a-run-id']) {
+      const res = await page.goto(`${p.consoleUrl}/runs/${id}`);
+      expect(res?.status()).toBe(404);
+      await expect.poll(() => page.locator('main h1').textContent()).toBe('Not found');
+      expect(await page.getByTestId('not-found').getAttribute('data-resource')).toBe('run');
+    }
+    // A run that exists still answers 200, and so does the New run form under /runs/.
+    expect((await page.goto(`${p.consoleUrl}/runs/${p.runA}`))?.status()).toBe(200);
+    expect((await page.goto(`${p.consoleUrl}/runs/new`))?.status()).toBe(200);
     await page.context().close();
   });
 });

@@ -43,6 +43,9 @@ type Documents = {
     "\n  query RunsPageFilterOptions {\n    backbones {\n      id\n      name\n    }\n    datasets {\n      id\n      name\n    }\n  }\n": typeof types.RunsPageFilterOptionsDocument,
     "\n  fragment BackboneLayerRow on BackboneLayer {\n    name\n    className\n    params\n    outputShape\n  }\n": typeof types.BackboneLayerRowFragmentDoc,
     "\n  fragment LayerStripBackbone on Backbone {\n    lastFeatureLayer\n    blockEnds\n    layers {\n      ...BackboneLayerRow\n    }\n  }\n": typeof types.LayerStripBackboneFragmentDoc,
+    "\n  query RunExists($id: ID!) {\n    run(id: $id) {\n      id\n    }\n  }\n": typeof types.RunExistsDocument,
+    "\n  query ModelExists($name: String!) {\n    model(name: $name) {\n      id\n    }\n  }\n": typeof types.ModelExistsDocument,
+    "\n  query VersionExists($versionId: ID!) {\n    lineage(versionId: $versionId) {\n      version {\n        id\n      }\n    }\n  }\n": typeof types.VersionExistsDocument,
     "\n  subscription RunDetailProgress($runId: ID!) {\n    runProgress(runId: $runId) {\n      runId\n      status\n      stage\n      phase\n      epoch\n      epochs\n      batch\n      batches\n      loss\n      accuracy\n      valLoss\n      valAccuracy\n      imagesPerSec\n      etaSeconds\n    }\n  }\n": typeof types.RunDetailProgressDocument,
     "\n  query SignInMe {\n    me {\n      name\n      role\n    }\n  }\n": typeof types.SignInMeDocument,
     "\n  query LayoutMe {\n    me {\n      name\n      role\n    }\n  }\n": typeof types.LayoutMeDocument,
@@ -77,6 +80,9 @@ const documents: Documents = {
     "\n  query RunsPageFilterOptions {\n    backbones {\n      id\n      name\n    }\n    datasets {\n      id\n      name\n    }\n  }\n": types.RunsPageFilterOptionsDocument,
     "\n  fragment BackboneLayerRow on BackboneLayer {\n    name\n    className\n    params\n    outputShape\n  }\n": types.BackboneLayerRowFragmentDoc,
     "\n  fragment LayerStripBackbone on Backbone {\n    lastFeatureLayer\n    blockEnds\n    layers {\n      ...BackboneLayerRow\n    }\n  }\n": types.LayerStripBackboneFragmentDoc,
+    "\n  query RunExists($id: ID!) {\n    run(id: $id) {\n      id\n    }\n  }\n": types.RunExistsDocument,
+    "\n  query ModelExists($name: String!) {\n    model(name: $name) {\n      id\n    }\n  }\n": types.ModelExistsDocument,
+    "\n  query VersionExists($versionId: ID!) {\n    lineage(versionId: $versionId) {\n      version {\n        id\n      }\n    }\n  }\n": types.VersionExistsDocument,
     "\n  subscription RunDetailProgress($runId: ID!) {\n    runProgress(runId: $runId) {\n      runId\n      status\n      stage\n      phase\n      epoch\n      epochs\n      batch\n      batches\n      loss\n      accuracy\n      valLoss\n      valAccuracy\n      imagesPerSec\n      etaSeconds\n    }\n  }\n": types.RunDetailProgressDocument,
     "\n  query SignInMe {\n    me {\n      name\n      role\n    }\n  }\n": types.SignInMeDocument,
     "\n  query LayoutMe {\n    me {\n      name\n      role\n    }\n  }\n": types.LayoutMeDocument,
@@ -212,6 +218,18 @@ export function graphql(source: "\n  fragment BackboneLayerRow on BackboneLayer 
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  fragment LayerStripBackbone on Backbone {\n    lastFeatureLayer\n    blockEnds\n    layers {\n      ...BackboneLayerRow\n    }\n  }\n"): (typeof documents)["\n  fragment LayerStripBackbone on Backbone {\n    lastFeatureLayer\n    blockEnds\n    layers {\n      ...BackboneLayerRow\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query RunExists($id: ID!) {\n    run(id: $id) {\n      id\n    }\n  }\n"): (typeof documents)["\n  query RunExists($id: ID!) {\n    run(id: $id) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ModelExists($name: String!) {\n    model(name: $name) {\n      id\n    }\n  }\n"): (typeof documents)["\n  query ModelExists($name: String!) {\n    model(name: $name) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query VersionExists($versionId: ID!) {\n    lineage(versionId: $versionId) {\n      version {\n        id\n      }\n    }\n  }\n"): (typeof documents)["\n  query VersionExists($versionId: ID!) {\n    lineage(versionId: $versionId) {\n      version {\n        id\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -8,6 +8,7 @@ import { stripFromSurgery, surgeryRequest } from '@/components/LayerStripData';
 import { gql } from '@/lib/api';
 import { ApiError } from '@/lib/graphqlClient';
 import { duration, lr, num, pct, shortSha, when } from '@/lib/format';
+import { UUID } from '@/lib/missing';
 import { currentViewer, roleAtLeast } from '@/lib/viewer';
 import { ConfusionMatrix, PerClassTable, parseEvaluation } from './Evaluation';
 import { RegisterVersion } from './RegisterVersion';
@@ -145,7 +146,7 @@ function bytes(n: number): string {
 export default async function RunPage({ params }: Params) {
   const { id } = await params;
   // Run ids are UUIDs; anything else cannot name a run.
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) notFound();
+  if (!UUID.test(id)) notFound();
   const viewer = await currentViewer();
   let data;
   try {
