@@ -17,7 +17,7 @@ import type { DatasetSplit } from '../data/types.js';
 import { validateLineageRecord } from '../lineage/schema.js';
 import { applySurgery } from '../surgery/surgery.js';
 import { splitAtFreezeBoundary } from '../surgery/split.js';
-import { tinyBackboneHandler } from '../testing/tinyBackbone.js';
+import { loadTinyBackbone } from '../testing/tinyBackbone.js';
 import { DirectoryFeatureCache, MemoryFeatureCache } from '../training/featureCache.js';
 import { InProcessForward, OnnxRuntimeForward } from '../training/frozenForward.js';
 import { buildLineageRecord } from '../training/lineage.js';
@@ -52,11 +52,7 @@ async function upsamplingBackbone(): Promise<Backbone> {
 }
 
 beforeAll(async () => {
-  tiny = await loadBackbone({
-    ioHandler: await tinyBackboneHandler(),
-    name: 'tiny',
-    lastFeatureLayer: 'block3_relu',
-  });
+  tiny = await loadTinyBackbone();
   upsampling = await upsamplingBackbone();
   data = splitDataset({ set: loadMnistDigits({ digits: [0, 1, 2], limit: 240 }), seed: 3 });
   dir = await mkdtemp(join(tmpdir(), 'graft-onnx-'));

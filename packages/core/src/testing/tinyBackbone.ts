@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
+import { loadBackbone } from '../backbones/catalog.js';
+import type { Backbone } from '../backbones/types.js';
 
 /**
  * A small conv + BatchNorm backbone (16x16x3 input) served through an IOHandler, for tests that need
@@ -58,4 +60,13 @@ export async function tinyBackboneHandler(seed = 7): Promise<tf.io.IOHandler> {
   );
   model.dispose();
   return tf.io.fromMemory(artifacts!);
+}
+
+/** The tiny backbone loaded as training tests use it: features end at `block3_relu`. */
+export async function loadTinyBackbone(): Promise<Backbone> {
+  return loadBackbone({
+    ioHandler: await tinyBackboneHandler(),
+    name: 'tiny',
+    lastFeatureLayer: 'block3_relu',
+  });
 }

@@ -1,13 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { cpus } from 'node:os';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadBackbone } from '../backbones/catalog.js';
 import type { Backbone } from '../backbones/types.js';
 import { loadMnistDigits } from '../data/mnist.js';
 import { splitDataset } from '../data/split.js';
 import type { DatasetSplit } from '../data/types.js';
 import { validateLineageRecord } from '../lineage/index.js';
-import { tinyBackboneHandler } from '../testing/tinyBackbone.js';
+import { loadTinyBackbone, tinyBackboneHandler } from '../testing/tinyBackbone.js';
 import { buildLineageRecord } from './lineage.js';
 import type { TrainSpec } from './spec.js';
 import { trainTransferModel, type TrainResult } from './train.js';
@@ -18,11 +17,7 @@ let data: DatasetSplit;
 const initial: Record<string, Float32Array> = {};
 
 beforeAll(async () => {
-  tiny = await loadBackbone({
-    ioHandler: await tinyBackboneHandler(),
-    name: 'tiny',
-    lastFeatureLayer: 'block3_relu',
-  });
+  tiny = await loadTinyBackbone();
   data = splitDataset({ set: loadMnistDigits({ digits: [0, 1, 2], limit: 240 }), seed: 3 });
   const start = await tf.loadLayersModel(await tinyBackboneHandler());
   for (const layer of ['block2_conv', 'block3_conv']) initial[layer] = weightsOf(start, layer);

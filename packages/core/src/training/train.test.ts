@@ -6,7 +6,7 @@ import { loadMnistDigits } from '../data/mnist.js';
 import { splitDataset } from '../data/split.js';
 import type { DatasetSplit } from '../data/types.js';
 import { DangerousLearningRateError, GraftError } from '../errors.js';
-import { tinyBackboneHandler } from '../testing/tinyBackbone.js';
+import { loadTinyBackbone, tinyBackboneHandler } from '../testing/tinyBackbone.js';
 import type { SurgerySpec } from '../surgery/spec.js';
 import { MemoryFeatureCache } from './featureCache.js';
 import type { TrainSpec } from './spec.js';
@@ -34,11 +34,7 @@ const fe: TrainSpec = {
 };
 
 beforeAll(async () => {
-  tiny = await loadBackbone({
-    ioHandler: await tinyBackboneHandler(),
-    name: 'tiny',
-    lastFeatureLayer: 'block3_relu',
-  });
+  tiny = await loadTinyBackbone();
   data = splitDataset({ set: loadMnistDigits({ digits: [0, 1, 2], limit: 300 }), seed: 1 });
 });
 

@@ -476,7 +476,7 @@ async function trainPlanned(args: TrainTransferArgs, p: Planned): Promise<TrainR
   }
 }
 
-/** Layers whose gradients are convolutions or matrix products worth spreading over threads. */
+/** Layers whose gradients are convolutions: worth spreading over threads (a dense head is not). */
 const COMPUTE_BOUND_LAYERS = new Set(['Conv2D', 'DepthwiseConv2D', 'SeparableConv2D']);
 
 /**

@@ -66,21 +66,18 @@ export function validateTrainSpec(train: TrainSpec, surgery: SurgerySpec): void 
     );
   }
   const engine = train.engine ?? {};
-  if (engine.workers !== undefined && (!Number.isInteger(engine.workers) || engine.workers < 0)) {
-    throw new InvalidSpecError(
-      'engine.workers must be 0 (in-process) or a positive integer',
-      'train.engine.workers',
-    );
-  }
-  if (
-    engine.trainingWorkers !== undefined &&
-    (!Number.isInteger(engine.trainingWorkers) || engine.trainingWorkers < 0)
-  ) {
-    throw new InvalidSpecError(
-      'engine.trainingWorkers must be 0 (train in this thread) or a positive integer',
-      'train.engine.trainingWorkers',
-    );
-  }
+  checkWholeNumber(
+    engine.workers,
+    0,
+    'engine.workers must be 0 (in-process) or a positive integer',
+    'train.engine.workers',
+  );
+  checkWholeNumber(
+    engine.trainingWorkers,
+    0,
+    'engine.trainingWorkers must be 0 (train in this thread) or a positive integer',
+    'train.engine.trainingWorkers',
+  );
   if (engine.inference !== undefined && !INFERENCE_ENGINE_NAMES.includes(engine.inference)) {
     throw new InvalidSpecError(
       `train.engine.inference must be one of ${INFERENCE_ENGINE_NAMES.join(', ')}, got '${String(engine.inference)}'`,
@@ -94,15 +91,12 @@ export function validateTrainSpec(train: TrainSpec, surgery: SurgerySpec): void 
       'train.engine.inferenceBackend',
     );
   }
-  if (
-    engine.onnxThreads !== undefined &&
-    (!Number.isInteger(engine.onnxThreads) || engine.onnxThreads < 1)
-  ) {
-    throw new InvalidSpecError(
-      'train.engine.onnxThreads must be a positive integer',
-      'train.engine.onnxThreads',
-    );
-  }
+  checkWholeNumber(
+    engine.onnxThreads,
+    1,
+    'train.engine.onnxThreads must be a positive integer',
+    'train.engine.onnxThreads',
+  );
   for (const [b, field] of [
     [engine.inferenceBackend, 'train.engine.inferenceBackend'],
     [engine.trainingBackend, 'train.engine.trainingBackend'],
@@ -140,5 +134,17 @@ export function validateTrainSpec(train: TrainSpec, surgery: SurgerySpec): void 
   const lr = train.fineTune?.learningRate ?? DEFAULT_FINE_TUNE_LR;
   if (lr > MAX_SAFE_FINE_TUNE_LR && !train.allowHighLearningRate) {
     throw new DangerousLearningRateError(lr, MAX_SAFE_FINE_TUNE_LR);
+  }
+}
+
+/** Throws `message` (on `path`) unless `value` is absent or a whole number of at least `min`. */
+function checkWholeNumber(
+  value: number | undefined,
+  min: number,
+  message: string,
+  path: string,
+): void {
+  if (value !== undefined && (!Number.isInteger(value) || value < min)) {
+    throw new InvalidSpecError(message, path);
   }
 }
